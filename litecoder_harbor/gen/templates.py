@@ -1,0 +1,219 @@
+"""Template families: seeded procedural generators of Harbor tasks (the offline `gen` backend).
+
+A family is one class in `task_templates/<domain>/<family>.py` with its assets (checker, data
+files) in `task_templates/<domain>/assets/<family>/`. Its `generate` draws everything from the
+`random.Random` it is given and returns the task content together with the ground truth, which
+the checker in `tests/` compares against — recomputed by the generator, never a snapshot of the
+reference solution's output. The framework adds the parts every task shares: the domain's
+Dockerfile prefix, the verifier kit, task.toml metadata and resources scaled by difficulty.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import pkgutil
+import random
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar
+
+from harbor.models.task.config import (
+    AgentConfig,
+    EnvironmentConfig,
+    PackageInfo,
+    TaskConfig,
+    VerifierConfig,
+)
+
+from litecoder_harbor import __version__
+from litecoder_harbor.errors import LitecoderError
+from litecoder_harbor.gen.domains import Difficulty, Domain, dockerfile_prefix
+from litecoder_harbor.tasks.model import TaskDraft, TaskFile
+
+TEMPLATES_PACKAGE = "litecoder_harbor.task_templates"
+VERIFIER_KIT = Path(__file__).parent.parent / "tasks" / "verifier_kit.py"
+CHECK_COMMAND = "python3 -I -S /tests/check.py"
+
+
+@dataclass
+class Instance:
+    """What a family draws for one seed; the framework turns it into a `TaskDraft`."""
+
+    instruction: str
+    solution: str
+    checker: str
+    """Source of tests/check.py; it grades with `verifier_kit` against tests/expected.json."""
+    expected: dict[str, Any]
+    """Ground truth known to the generator; shipped only to the verifier."""
+    dockerfile: str = ""
+    """Dockerfile lines after the shared domain prefix (COPY of files, set-up RUNs)."""
+    files: dict[str, str | bytes] = field(default_factory=dict)
+    """Extra files of the build context, next to the Dockerfile."""
+    tags: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Resources:
+    agent_timeout_sec: float
+    verifier_timeout_sec: float
+    cpus: int
+    memory_mb: int
+    storage_mb: int
+
+
+RESOURCES = {
+    Difficulty.EASY: Resources(600, 120, 1, 1024, 4096),
+    Difficulty.MEDIUM: Resources(1200, 180, 1, 2048, 8192),
+    Difficulty.HARD: Resources(1800, 300, 2, 4096, 10240),
+}
+
+
+class TemplateFamily(ABC):
+    """One kind of task; subclasses set the class attributes and implement `generate`."""
+
+    name: ClassVar[str]
+    domain: ClassVar[Domain]
+    description: ClassVar[str]
+    version: ClassVar[int] = 1
+
+    @abstractmethod
+    def generate(self, rng: random.Random, difficulty: Difficulty) -> Instance:
+        """Draw one task instance; all randomness must come from `rng`."""
+
+    @classmethod
+    def asset(cls, relative: str) -> str:
+        """Text of `assets/<family module>/<relative>` beside the family's module."""
+        module = importlib.import_module(cls.__module__)
+        path = (
+            Path(module.__file__).parent / "assets" / cls.__module__.rsplit(".", 1)[-1] / relative
+        )
+        return path.read_text()
+
+    def task_name(self, seed: int, difficulty: Difficulty) -> str:
+        return f"{self.name}-{difficulty}-s{seed}"
+
+    def draft(self, seed: int, difficulty: Difficulty) -> TaskDraft:
+        rng = random.Random(f"{self.name}/{self.version}/{difficulty}/{seed}")
+        inst = self.generate(rng, difficulty)
+        name = self.task_name(seed, difficulty)
+        res = RESOURCES[difficulty]
+        tags = sorted({self.domain.value, self.name, *inst.tags})
+        config = TaskConfig(
+            task=PackageInfo(name=f"litecoder/{name}", description=self.description, keywords=tags),
+            metadata={
+                "category": self.domain.value,
+                "difficulty": difficulty.value,
+                "tags": tags,
+                "litecoder": {
+                    "backend": "template",
+                    "domain": self.domain.value,
+                    "family": self.name,
+                    "family_version": self.version,
+                    "seed": seed,
+                    "generator_version": __version__,
+                },
+            },
+            agent=AgentConfig(timeout_sec=res.agent_timeout_sec),
+            verifier=VerifierConfig(timeout_sec=res.verifier_timeout_sec),
+            environment=EnvironmentConfig(
+                cpus=res.cpus, memory_mb=res.memory_mb, storage_mb=res.storage_mb
+            ),
+        )
+        return TaskDraft(
+            name=name,
+            instruction=inst.instruction,
+            environment={
+                "Dockerfile": TaskFile(content=dockerfile_prefix(self.domain) + inst.dockerfile),
+                **{path: TaskFile(content=content) for path, content in inst.files.items()},
+            },
+            solution=inst.solution,
+            tests={
+                "check.py": TaskFile(content=inst.checker),
+                "verifier_kit.py": TaskFile(content=VERIFIER_KIT.read_text()),
+                "expected.json": TaskFile(
+                    content=json.dumps(inst.expected, indent=2, sort_keys=True)
+                ),
+            },
+            test_command=CHECK_COMMAND,
+            config=config,
+        )
+
+
+FAMILIES: dict[str, type[TemplateFamily]] = {}
+
+
+def register(cls: type[TemplateFamily]) -> type[TemplateFamily]:
+    """Class decorator adding a family to the registry under its `name`."""
+    if cls.name in FAMILIES and FAMILIES[cls.name] is not cls:
+        raise ValueError(f"template family {cls.name!r} is registered twice")
+    FAMILIES[cls.name] = cls
+    return cls
+
+
+def load_families() -> dict[str, type[TemplateFamily]]:
+    """Import every module under task_templates/ so their `@register` decorators run."""
+    package = importlib.import_module(TEMPLATES_PACKAGE)
+    for module in pkgutil.walk_packages(package.__path__, prefix=f"{TEMPLATES_PACKAGE}."):
+        importlib.import_module(module.name)
+    return FAMILIES
+
+
+def select_families(
+    domain: str | None = None, family: str | None = None
+) -> list[type[TemplateFamily]]:
+    """Families matching the filters, interleaved by domain so any prefix is domain-balanced."""
+    families = load_families()
+    if family is not None:
+        if family not in families:
+            raise LitecoderError(
+                f"unknown template family {family!r}", hint=f"known: {', '.join(sorted(families))}"
+            )
+        chosen = [families[family]]
+    else:
+        chosen = sorted(families.values(), key=lambda f: f.name)
+    if domain not in (None, "all"):
+        try:
+            wanted = Domain(domain)
+        except ValueError:
+            raise LitecoderError(
+                f"unknown domain {domain!r}", hint=f"use all or one of {', '.join(Domain)}"
+            ) from None
+        chosen = [f for f in chosen if f.domain == wanted]
+        if not chosen:
+            raise LitecoderError(f"no template family in domain {domain!r} matches the filters")
+    by_domain = [[f for f in chosen if f.domain == d] for d in Domain]
+    interleaved = []
+    for rank in range(max(map(len, by_domain))):
+        interleaved += [fams[rank] for fams in by_domain if rank < len(fams)]
+    return interleaved
+
+
+def iter_template_drafts(
+    n: int,
+    seed: int,
+    *,
+    domain: str | None = None,
+    family: str | None = None,
+    difficulty: str | None = None,
+) -> Iterator[TaskDraft]:
+    """The i-th task uses instance seed `seed + i` and families in domain-balanced rotation."""
+    families = select_families(domain, family)
+    if difficulty is not None:
+        try:
+            fixed = Difficulty(difficulty)
+        except ValueError:
+            raise LitecoderError(
+                f"unknown difficulty {difficulty!r}", hint=f"use one of {', '.join(Difficulty)}"
+            ) from None
+    for i in range(n):
+        instance_seed = seed + i
+        fam = families[instance_seed % len(families)]
+        level = (
+            fixed
+            if difficulty is not None
+            else random.Random(instance_seed).choice(list(Difficulty))
+        )
+        yield fam().draft(instance_seed, level)

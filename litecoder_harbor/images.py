@@ -1,0 +1,134 @@
+"""Base images the templates build on: present, pulled, or made locally without a registry.
+
+Generated Dockerfiles start `FROM debian:bookworm-slim`, so they build on any Docker host that
+can pull from Docker Hub. Where no registry is reachable, an equivalent image is made from
+Debian's package mirror with `debootstrap --variant=minbase` and `docker import`, under the same
+tag. The host's CA bundle goes inside it so containers can reach package registries over https
+through whatever TLS-inspecting proxy the host itself trusts.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+from docker.errors import APIError, ImageNotFound
+
+from litecoder_harbor.engine import docker_client
+from litecoder_harbor.errors import LitecoderError
+from litecoder_harbor.gen.domains import BASE_IMAGE
+
+HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+DEFAULT_DEBIAN_MIRROR = "http://deb.debian.org/debian"
+LOCAL_BUILD_LABEL = "org.litecoder-harbor.made-by"
+_DEBIAN_TAG = re.compile(r"^debian:(?P<suite>[a-z]+)(-slim)?$")
+_CA_ENV = (
+    "SSL_CERT_FILE",
+    "REQUESTS_CA_BUNDLE",
+    "PIP_CERT",
+    "NODE_EXTRA_CA_CERTS",
+    "CURL_CA_BUNDLE",
+)
+
+
+def required_base_images() -> list[str]:
+    return [BASE_IMAGE]
+
+
+def image_origin(tag: str) -> str | None:
+    """None if the engine lacks `tag`; else 'local build' or 'registry'."""
+    try:
+        image = docker_client().images.get(tag)
+    except ImageNotFound:
+        return None
+    labels = image.attrs.get("Config", {}).get("Labels") or {}
+    return "local build" if LOCAL_BUILD_LABEL in labels else "registry"
+
+
+def debian_mirror() -> str:
+    """The host's own Debian mirror (deb822 or one-line apt sources), else deb.debian.org."""
+    for path in sorted(Path("/etc/apt/sources.list.d").glob("*.sources")):
+        match = re.search(r"^URIs:\s*(\S+/debian)/?\s*$", path.read_text(), re.M)
+        if match:
+            return match.group(1)
+    sources = Path("/etc/apt/sources.list")
+    if sources.exists():
+        match = re.search(r"^deb\s+(?:\[[^]]*\]\s+)?(\S+/debian)/?\s", sources.read_text(), re.M)
+        if match:
+            return match.group(1)
+    return DEFAULT_DEBIAN_MIRROR
+
+
+def build_debian_image(tag: str, log: Callable[[str], None] = print) -> None:
+    """Make `debian:<suite>[-slim]` locally: debootstrap minbase + host CA bundle + docker import."""
+    match = _DEBIAN_TAG.match(tag)
+    if not match:
+        raise LitecoderError(
+            f"cannot build {tag} offline: only debian:<suite>[-slim] images can be made locally"
+        )
+    if os.geteuid() != 0 or shutil.which("debootstrap") is None:
+        raise LitecoderError(
+            f"{tag} cannot be pulled and building it offline needs root and debootstrap",
+            hint="run scripts/setup.sh as root on Debian, or make the image pullable",
+        )
+    suite, mirror = match.group("suite"), debian_mirror()
+    log(f"building {tag} with debootstrap {suite} from {mirror} (about 30 s)")
+    with tempfile.TemporaryDirectory(prefix="litecoder-rootfs-", dir="/var/tmp") as rootfs:
+        proc = subprocess.run(
+            ["debootstrap", "--variant=minbase", suite, rootfs, mirror],
+            capture_output=True,
+            text=True,
+        )
+        if proc.returncode != 0:
+            tail = (proc.stderr or proc.stdout).strip().splitlines()[-1:]
+            raise LitecoderError(f"debootstrap {suite} failed: {' '.join(tail)}")
+        root = Path(rootfs)
+        if HOST_CA_BUNDLE.exists():
+            for dest in (
+                "etc/ssl/certs/ca-certificates.crt",
+                "usr/local/share/ca-certificates/host.crt",
+            ):
+                (root / dest).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(HOST_CA_BUNDLE, root / dest)
+        for leftover in ("var/lib/apt/lists", "var/cache/apt/archives"):
+            for path in (root / leftover).glob("*"):
+                if path.is_file():
+                    path.unlink()
+        changes = [
+            f"LABEL {LOCAL_BUILD_LABEL}=debootstrap",
+            "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+            'CMD ["bash"]',
+        ]
+        if HOST_CA_BUNDLE.exists():
+            changes += [f"ENV {name}=/etc/ssl/certs/ca-certificates.crt" for name in _CA_ENV]
+        repository, _, version = tag.partition(":")
+        tar = subprocess.Popen(
+            ["tar", "--numeric-owner", "-C", rootfs, "-c", "."], stdout=subprocess.PIPE
+        )
+        try:
+            docker_client().api.import_image_from_stream(
+                tar.stdout, repository=repository, tag=version, changes=changes
+            )
+        finally:
+            tar.stdout.close()
+            tar.wait()
+    if image_origin(tag) is None:
+        raise LitecoderError(f"docker import of {tag} did not produce the image")
+
+
+def ensure_image(tag: str, log: Callable[[str], None] = print) -> str:
+    """Make `tag` available to the engine; returns 'present', 'pulled' or 'built'."""
+    if image_origin(tag) is not None:
+        return "present"
+    try:
+        docker_client().images.pull(tag)
+        return "pulled"
+    except APIError as exc:
+        log(f"cannot pull {tag}: {(exc.explanation or str(exc)).splitlines()[0][:160]}")
+    build_debian_image(tag, log)
+    return "built"

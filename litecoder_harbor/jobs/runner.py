@@ -1,0 +1,152 @@
+"""A thin runner over Harbor's Job API: task dirs x agents -> typed per-trial outcomes.
+
+Validation probes, teacher collection and evaluation all run through here, so every container
+execution goes through Harbor with the environment type as a parameter (`docker` locally,
+Daytona/Modal/E2B/... at scale, or any `module:Class` environment).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from harbor import Job, JobConfig
+from harbor.agents.factory import AgentFactory
+from harbor.models.environment_type import EnvironmentType
+from harbor.models.trial.config import AgentConfig as TrialAgentConfig
+from harbor.models.trial.config import EnvironmentConfig as TrialEnvironmentConfig
+from harbor.models.trial.config import TaskConfig as TrialTaskConfig
+from harbor.models.trial.result import TrialResult
+from harbor.publisher.packager import Packager
+from pydantic import BaseModel, Field
+
+from litecoder_harbor.errors import LitecoderError
+
+
+class AgentSpec(BaseModel):
+    """An agent as Harbor addresses it: a built-in name or a `module.path:Class` import path."""
+
+    name: str
+    model: str | None = None
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    env: dict[str, str] = Field(default_factory=dict)
+
+    def to_harbor(self) -> TrialAgentConfig:
+        if ":" in self.name and not self.name.startswith("acp:"):
+            return TrialAgentConfig(
+                import_path=self.name, model_name=self.model, kwargs=self.kwargs, env=self.env
+            )
+        if self.name not in AgentFactory.registered_names():
+            known = ", ".join(AgentFactory.registered_names())
+            raise LitecoderError(
+                f"unknown agent {self.name!r}",
+                hint=f"use one of {known}, or an import path module.path:ClassName",
+            )
+        return TrialAgentConfig(
+            name=self.name, model_name=self.model, kwargs=self.kwargs, env=self.env
+        )
+
+
+def environment_config(environment: str, **kwargs: Any) -> TrialEnvironmentConfig:
+    """`docker`, any other Harbor environment type, or `module.path:Class`."""
+    if ":" in environment:
+        return TrialEnvironmentConfig(import_path=environment, kwargs=kwargs)
+    try:
+        env_type = EnvironmentType(environment)
+    except ValueError:
+        known = ", ".join(t.value for t in EnvironmentType)
+        raise LitecoderError(
+            f"unknown environment type {environment!r}",
+            hint=f"use one of {known}, or an import path module.path:ClassName",
+        ) from None
+    return TrialEnvironmentConfig(type=env_type, kwargs=kwargs)
+
+
+class TrialOutcome(BaseModel):
+    """What one trial produced, flattened from Harbor's `TrialResult`."""
+
+    task_name: str
+    task_dir: Path
+    agent: str
+    trial_name: str
+    trial_dir: Path
+    rewards: dict[str, float | int] | None
+    exception_type: str | None = None
+    exception_message: str | None = None
+    duration_sec: float | None = None
+
+    @property
+    def reward(self) -> float | None:
+        return None if self.rewards is None else self.rewards.get("reward")
+
+    @classmethod
+    def from_harbor(cls, result: TrialResult, job_dir: Path) -> TrialOutcome:
+        exc = result.exception_info
+        duration = None
+        if result.started_at and result.finished_at:
+            duration = (result.finished_at - result.started_at).total_seconds()
+        return cls(
+            task_name=result.task_name,
+            task_dir=result.task_id.get_local_path(),
+            agent=result.config.agent.name or result.config.agent.import_path or "?",
+            trial_name=result.trial_name,
+            trial_dir=job_dir / result.trial_name,
+            rewards=result.verifier_result.rewards if result.verifier_result else None,
+            exception_type=exc.exception_type if exc else None,
+            exception_message=exc.exception_message if exc else None,
+            duration_sec=duration,
+        )
+
+
+def stable_job_name(
+    prefix: str, task_dirs: list[Path], agents: list[AgentSpec], environment: str
+) -> str:
+    """A job name fixed by what runs: the same tasks and agents resume the same Harbor job."""
+    digest = hashlib.sha256()
+    for task_dir in sorted(task_dirs):
+        digest.update(Packager.compute_content_hash(task_dir)[0].encode())
+    digest.update(json.dumps([a.model_dump() for a in agents], sort_keys=True).encode())
+    digest.update(environment.encode())
+    return f"{prefix}-{digest.hexdigest()[:12]}"
+
+
+async def run_trials_async(
+    task_dirs: list[Path],
+    agents: list[AgentSpec],
+    *,
+    environment: str = "docker",
+    environment_kwargs: dict[str, Any] | None = None,
+    jobs_dir: Path = Path("jobs"),
+    job_name: str | None = None,
+    n_attempts: int = 1,
+    n_concurrent: int = 4,
+    quiet: bool = True,
+) -> list[TrialOutcome]:
+    """Run every task with every agent through one Harbor job; reusing a job name resumes it."""
+    if not task_dirs:
+        return []
+    config = JobConfig(
+        jobs_dir=jobs_dir.resolve(),
+        n_attempts=n_attempts,
+        n_concurrent_trials=n_concurrent,
+        quiet=quiet,
+        agents=[agent.to_harbor() for agent in agents],
+        tasks=[TrialTaskConfig(path=path.resolve()) for path in task_dirs],
+        environment=environment_config(environment, **(environment_kwargs or {})),
+    )
+    if job_name is not None:
+        config.job_name = job_name
+    job = await Job.create(config)
+    result = await job.run()
+    job_dir = config.jobs_dir / config.job_name
+    return [TrialOutcome.from_harbor(trial, job_dir) for trial in result.trial_results]
+
+
+def run_trials(
+    task_dirs: list[Path], agents: list[AgentSpec], **options: Any
+) -> list[TrialOutcome]:
+    """Synchronous wrapper of `run_trials_async` for scripts and the CLI."""
+    return asyncio.run(run_trials_async(task_dirs, agents, **options))

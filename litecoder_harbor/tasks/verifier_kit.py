@@ -1,0 +1,63 @@
+"""Grading helpers shipped into every generated task's tests/ folder (stdlib only).
+
+Runs inside the task container, under the image's Python (3.9+), started by test.sh as
+`python3 -I -S /tests/check.py`: isolated mode and no site-packages, so nothing the agent put on
+PYTHONPATH, in user site dirs or in a `.pth` file runs during grading. Each check is recorded on
+its own so a failed task says exactly which assertion failed (`/logs/verifier/checks.json`).
+"""
+
+import json
+import sys
+import traceback
+
+REPORT = "/logs/verifier/checks.json"
+
+
+class Checks:
+    """Collects independent named assertions; `finish()` exits 0 only if all of them held."""
+
+    def __init__(self):
+        self.results = []
+
+    def check(self, name, ok, detail=""):
+        self.results.append({"name": name, "passed": bool(ok), "detail": str(detail)[:500]})
+        return bool(ok)
+
+    def run(self, name, fn):
+        """Record `fn()`: truthy passes, or `(ok, detail)`; an exception fails only this check."""
+        try:
+            result = fn()
+        except Exception:
+            return self.check(name, False, traceback.format_exc(limit=2))
+        ok, detail = result if isinstance(result, tuple) else (result, "")
+        return self.check(name, ok, detail)
+
+    def finish(self):
+        passed = bool(self.results) and all(r["passed"] for r in self.results)
+        for r in self.results:
+            mark = "PASS" if r["passed"] else "FAIL"
+            print(
+                f"[{mark}] {r['name']}"
+                + (f": {r['detail']}" if r["detail"] and not r["passed"] else "")
+            )
+        try:
+            with open(REPORT, "w") as fh:
+                json.dump({"passed": passed, "checks": self.results}, fh, indent=2)
+        except OSError:
+            pass
+        sys.exit(0 if passed else 1)
+
+
+def read_text(path):
+    with open(path, encoding="utf-8") as fh:
+        return fh.read()
+
+
+def read_json(path):
+    with open(path, encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def expected():
+    """The ground truth the generator knew, shipped beside this file (never seen by the agent)."""
+    return read_json("/tests/expected.json")

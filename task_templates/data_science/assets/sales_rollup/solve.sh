@@ -1,0 +1,35 @@
+#!/bin/bash
+# Reference solution: parse the export as CSV, apply the cleaning rules, write the rollup.
+set -euo pipefail
+head -n 5 @INPUT@
+wc -l @INPUT@
+mkdir -p "$(dirname @OUTPUT@)"
+python3 - <<'PY'
+import csv, json
+from decimal import Decimal
+
+totals, seen = {}, set()
+invalid = duplicates = 0
+with open("@INPUT@", newline="") as fh:
+    for row in csv.DictReader(fh):
+        if row["order_id"] in seen:
+            duplicates += 1
+            continue
+        seen.add(row["order_id"])
+        region = row["region"].strip().lower()
+        quantity = row["quantity"].strip()
+        if not quantity.isdigit():
+            invalid += 1
+            continue
+        price = Decimal(row["unit_price"].strip().lstrip("$").replace(",", ""))
+        totals[region] = totals.get(region, Decimal(0)) + int(quantity) * price
+result = {
+    "totals": {region: float(round(amount, 2)) for region, amount in sorted(totals.items())},
+    "invalid_rows": invalid,
+    "duplicate_rows": duplicates,
+    "top_region": max(totals, key=totals.get),
+}
+with open("@OUTPUT@", "w") as fh:
+    json.dump(result, fh, indent=2)
+PY
+cat @OUTPUT@
