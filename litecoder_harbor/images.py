@@ -50,13 +50,13 @@ def image_origin(tag: str) -> str | None:
     return "local build" if LOCAL_BUILD_LABEL in labels else "registry"
 
 
-def debian_mirror() -> str:
+def debian_mirror(apt_dir: Path = Path("/etc/apt")) -> str:
     """The host's own Debian mirror (deb822 or one-line apt sources), else deb.debian.org."""
-    for path in sorted(Path("/etc/apt/sources.list.d").glob("*.sources")):
+    for path in sorted((apt_dir / "sources.list.d").glob("*.sources")):
         match = re.search(r"^URIs:\s*(\S+/debian)/?\s*$", path.read_text(), re.M)
         if match:
             return match.group(1)
-    sources = Path("/etc/apt/sources.list")
+    sources = apt_dir / "sources.list"
     if sources.exists():
         match = re.search(r"^deb\s+(?:\[[^]]*\]\s+)?(\S+/debian)/?\s", sources.read_text(), re.M)
         if match:

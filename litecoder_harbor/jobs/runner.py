@@ -145,8 +145,19 @@ async def run_trials_async(
     return [TrialOutcome.from_harbor(trial, job_dir) for trial in result.trial_results]
 
 
+_loop_runner: asyncio.Runner | None = None
+
+
 def run_trials(
     task_dirs: list[Path], agents: list[AgentSpec], **options: Any
 ) -> list[TrialOutcome]:
-    """Synchronous wrapper of `run_trials_async` for scripts and the CLI."""
-    return asyncio.run(run_trials_async(task_dirs, agents, **options))
+    """Synchronous wrapper of `run_trials_async` for scripts and the CLI.
+
+    Every call in a process shares one event loop: Harbor's Docker environment keeps its
+    per-image build locks in a class attribute, and a lock bound to the loop of an earlier
+    `asyncio.run` fails ("bound to a different event loop") when a later job contends for it.
+    """
+    global _loop_runner
+    if _loop_runner is None:
+        _loop_runner = asyncio.Runner()  # left open at exit: closing it then needs a new thread
+    return _loop_runner.run(run_trials_async(task_dirs, agents, **options))

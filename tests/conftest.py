@@ -1,0 +1,45 @@
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("HARBOR_TELEMETRY", "0")
+os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+
+LITECODER = Path(sys.executable).parent / "litecoder"
+
+
+def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None):
+    """Run the installed `litecoder` console script the way a user does."""
+    return subprocess.run(
+        [str(LITECODER), *args],
+        cwd=cwd,
+        env={**os.environ, **(env or {}), "COLUMNS": "200"},
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+
+
+@pytest.fixture(scope="session")
+def docker_ready():
+    """The Docker engine, Compose plugin and base images; tests that use it fail without them."""
+    from litecoder_harbor.engine import require_docker
+    from litecoder_harbor.images import ensure_image, required_base_images
+
+    require_docker()
+    for tag in required_base_images():
+        ensure_image(tag)
+
+
+@pytest.fixture(scope="session")
+def sample_task(tmp_path_factory, docker_ready) -> Path:
+    """One generated easy task, written once per session."""
+    from litecoder_harbor.gen.templates import iter_template_drafts
+    from litecoder_harbor.tasks.writer import write_task
+
+    out = tmp_path_factory.mktemp("sample")
+    draft = next(iter_template_drafts(1, 1, difficulty="easy"))
+    return write_task(draft, out)

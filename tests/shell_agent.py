@@ -1,0 +1,32 @@
+"""A Harbor agent for tests: runs one shell command in the task container, then stops.
+
+Tests address it by import path (`shell_agent:ShellAgent`) to play an adversarial agent —
+forging rewards, leaving processes behind, planting files in /tests — the way any `harbor run
+-a module:Class` agent would.
+"""
+
+from harbor.agents.base import BaseAgent
+from harbor.agents.options import AgentOptions
+from pydantic import Field
+
+
+class ShellOptions(AgentOptions):
+    command: str = Field(description="Shell command run as the agent's whole turn.")
+
+
+class ShellAgent(BaseAgent):
+    options_model = ShellOptions
+
+    @staticmethod
+    def name() -> str:
+        return "shell"
+
+    def version(self) -> str:
+        return "1.0.0"
+
+    async def setup(self, environment) -> None:
+        pass
+
+    async def run(self, instruction, environment, context) -> None:
+        result = await environment.exec(self.options.command)
+        context.metadata = {"return_code": result.return_code}
