@@ -17,6 +17,7 @@ import random
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from enum import StrEnum
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -162,6 +163,14 @@ def load_families() -> dict[str, type[TemplateFamily]]:
     return FAMILIES
 
 
+def _choice[E: StrEnum](enum: type[E], value: str, what: str) -> E:
+    try:
+        return enum(value)
+    except ValueError:
+        known = ", ".join(enum)
+        raise LitecoderError(f"unknown {what} {value!r}", hint=f"use one of {known}") from None
+
+
 def select_families(
     domain: str | None = None, family: str | None = None
 ) -> list[type[TemplateFamily]]:
@@ -176,12 +185,7 @@ def select_families(
     else:
         chosen = sorted(families.values(), key=lambda f: f.name)
     if domain not in (None, "all"):
-        try:
-            wanted = Domain(domain)
-        except ValueError:
-            raise LitecoderError(
-                f"unknown domain {domain!r}", hint=f"use all or one of {', '.join(Domain)}"
-            ) from None
+        wanted = _choice(Domain, domain, "domain")
         chosen = [f for f in chosen if f.domain == wanted]
         if not chosen:
             raise LitecoderError(f"no template family in domain {domain!r} matches the filters")
@@ -202,19 +206,9 @@ def iter_template_drafts(
 ) -> Iterator[TaskDraft]:
     """The i-th task uses instance seed `seed + i` and families in domain-balanced rotation."""
     families = select_families(domain, family)
-    if difficulty is not None:
-        try:
-            fixed = Difficulty(difficulty)
-        except ValueError:
-            raise LitecoderError(
-                f"unknown difficulty {difficulty!r}", hint=f"use one of {', '.join(Difficulty)}"
-            ) from None
+    fixed = None if difficulty is None else _choice(Difficulty, difficulty, "difficulty")
     for i in range(n):
         instance_seed = seed + i
         fam = families[instance_seed % len(families)]
-        level = (
-            fixed
-            if difficulty is not None
-            else random.Random(instance_seed).choice(list(Difficulty))
-        )
+        level = fixed or random.Random(instance_seed).choice(list(Difficulty))
         yield fam().draft(instance_seed, level)
