@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -125,7 +126,10 @@ async def run_trials_async(
     n_concurrent: int = 4,
     quiet: bool = True,
 ) -> list[TrialOutcome]:
-    """Run every task with every agent through one Harbor job; reusing a job name resumes it."""
+    """Run every task with every agent through one Harbor job; reusing a job name resumes it.
+
+    Without a `job_name` each call is a new job named after its start time.
+    """
     if not task_dirs:
         return []
     config = JobConfig(
@@ -137,8 +141,8 @@ async def run_trials_async(
         tasks=[TrialTaskConfig(path=path.resolve()) for path in task_dirs],
         environment=environment_config(environment, **(environment_kwargs or {})),
     )
-    if job_name is not None:
-        config.job_name = job_name
+    # Harbor's default name is the start second; two jobs started together would collide.
+    config.job_name = job_name or f"{config.job_name}__{uuid.uuid4().hex[:6]}"
     job = await Job.create(config)
     result = await job.run()
     job_dir = config.jobs_dir / config.job_name
