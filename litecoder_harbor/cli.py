@@ -69,13 +69,18 @@ def doctor() -> None:
 def images_ensure(
     quiet: Annotated[bool, typer.Option(help="Print only what changed.")] = False,
 ) -> None:
-    """Make the templates' base images available: present, pulled, or built offline."""
-    from litecoder_harbor.images import ensure_image, required_base_images
+    """Make the templates' base images available (present, pulled, or built offline) and
+    cache every domain's shared layers."""
+    from litecoder_harbor.gen.domains import Domain
+    from litecoder_harbor.images import ensure_image, required_base_images, warm_layer_cache
 
     for tag in required_base_images():
         outcome = ensure_image(tag, log=_log)
         if outcome != "present" or not quiet:
             console.print(f"{tag}: {outcome}")
+    built = warm_layer_cache(list(Domain), log=_log)
+    if built or not quiet:
+        console.print(f"domain layer cache: {len(built)} built, {len(Domain) - len(built)} present")
 
 
 @app.command()
@@ -123,7 +128,7 @@ def gen(
     check_task_folder(out)
     drafts = generate_drafts(backend, n, seed, domain=domain, family=family, difficulty=difficulty)
     if validate:
-        _preflight(env)
+        _preflight(env, drafts)
     if out.exists():
         remove_debris(out)
     results = write_tasks(drafts, out, overwrite=overwrite)
@@ -142,18 +147,20 @@ def gen(
         _validate([result.path for result in results], env, jobs_dir, n_concurrent)
 
 
-def _preflight(env: str) -> None:
+def _preflight(env: str, drafts: list) -> None:
     """Everything validation needs, checked before a single file is written."""
+    from litecoder_harbor.gen.domains import Domain
     from litecoder_harbor.jobs.runner import environment_config
 
     environment_config(env)
     if env == "docker":
         from litecoder_harbor.engine import require_docker
-        from litecoder_harbor.images import ensure_image, required_base_images
+        from litecoder_harbor.images import ensure_image, required_base_images, warm_layer_cache
 
         require_docker()
         for tag in required_base_images():
             ensure_image(tag, log=_log)
+        warm_layer_cache(sorted({Domain(d.config.metadata["category"]) for d in drafts}), log=_log)
 
 
 def _validate(task_dirs: list[Path], env: str, jobs_dir: Path, n_concurrent: int) -> None:

@@ -12,7 +12,7 @@ from importlib.metadata import PackageNotFoundError, version
 
 import httpx
 
-from litecoder_harbor.engine import compose_version, engine_version
+from litecoder_harbor.engine import compose_version, docker_client, engine_version
 from litecoder_harbor.errors import LitecoderError
 from litecoder_harbor.images import image_origin, required_base_images
 
@@ -75,6 +75,24 @@ def _base_images() -> list[Check]:
     return checks
 
 
+def _layer_cache() -> Check:
+    from litecoder_harbor.gen.domains import Domain
+    from litecoder_harbor.images import layer_cache_tag
+
+    try:
+        have = {tag for image in docker_client().images.list() for tag in image.tags}
+    except LitecoderError:
+        return Check("domain layer cache", "warn", "engine unreachable", required=False)
+    missing = [d.value for d in Domain if layer_cache_tag(d) not in have]
+    if not missing:
+        return Check(
+            "domain layer cache", "ok", f"{len(Domain)}/{len(Domain)} domains", required=False
+        )
+    detail = f"{len(Domain) - len(missing)}/{len(Domain)} domains (missing: {', '.join(missing)})"
+    fix = "litecoder images ensure (otherwise every trial reinstalls its domain's packages)"
+    return Check("domain layer cache", "warn", detail, fix, required=False)
+
+
 def _gpu() -> Check:
     fix = "optional: training runs on CPU without one (slowly); install NVIDIA drivers for CUDA"
     if shutil.which("nvidia-smi") is None:
@@ -134,6 +152,7 @@ def run_checks() -> list[Check]:
         _from("Docker engine", engine_version),
         _from("Docker Compose plugin", compose_version),
         *_base_images(),
+        _layer_cache(),
         _gpu(),
         _llm_endpoint(),
     ]

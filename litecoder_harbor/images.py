@@ -9,6 +9,8 @@ through whatever TLS-inspecting proxy the host itself trusts.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import os
 import re
 import shutil
@@ -17,11 +19,11 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from docker.errors import APIError, ImageNotFound
+from docker.errors import APIError, BuildError, ImageNotFound
 
 from litecoder_harbor.engine import docker_client
 from litecoder_harbor.errors import LitecoderError
-from litecoder_harbor.gen.domains import BASE_IMAGE
+from litecoder_harbor.gen.domains import BASE_IMAGE, Domain, dockerfile_prefix
 
 HOST_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 DEFAULT_DEBIAN_MIRROR = "http://deb.debian.org/debian"
@@ -132,3 +134,39 @@ def ensure_image(tag: str, log: Callable[[str], None] = print) -> str:
         log(f"cannot pull {tag}: {(exc.explanation or str(exc)).splitlines()[0][:160]}")
     build_debian_image(tag, log)
     return "built"
+
+
+LAYER_REPOSITORY = "litecoder-layers"
+
+
+def layer_cache_tag(domain: Domain) -> str:
+    digest = hashlib.sha256(dockerfile_prefix(domain).encode()).hexdigest()[:12]
+    return f"{LAYER_REPOSITORY}/{domain.value}:{digest}"
+
+
+def warm_layer_cache(domains: list[Domain], log: Callable[[str], None] = print) -> list[str]:
+    """Build each domain's shared Dockerfile prefix once and keep it tagged.
+
+    Harbor removes a trial's image when the trial ends (`compose down --rmi local`). Without
+    BuildKit that also deletes the untagged layers under it, so the next trial of the domain
+    would reinstall its packages from scratch. A tagged image holding exactly the prefix keeps
+    those layers — and the legacy builder's cache — alive. Tasks never reference these tags;
+    they still build from the base image on any host. Returns the tags it built.
+    """
+    client, built = docker_client(), []
+    for domain in domains:
+        tag = layer_cache_tag(domain)
+        try:
+            client.images.get(tag)
+            continue
+        except ImageNotFound:
+            pass
+        log(f"caching the {domain.value} layers as {tag}")
+        try:
+            client.images.build(
+                fileobj=io.BytesIO(dockerfile_prefix(domain).encode()), tag=tag, pull=False, rm=True
+            )
+        except (APIError, BuildError) as exc:
+            raise LitecoderError(f"building the {domain.value} layers failed: {exc}") from None
+        built.append(tag)
+    return built

@@ -1,11 +1,13 @@
 """The ten task domains of LiteCoder-Terminal and the Docker layers their tasks share.
 
 Every task of a domain starts its Dockerfile with the same prefix, so on one Docker host the
-base image and the domain's package layer are built once and shared by all its tasks.
+base image and the domain's package layer are built once and shared by all its tasks. Each
+domain lists its packages in `task_templates/<domain>/__init__.py`, next to its families.
 """
 
 from __future__ import annotations
 
+import importlib
 from enum import StrEnum
 
 
@@ -32,15 +34,22 @@ BASE_IMAGE = "debian:bookworm-slim"
 """What every template builds on. Pulled where a registry is reachable, else made locally
 (`litecoder images ensure`)."""
 
-# Debian bookworm versions, pinned so a task builds the same environment next year.
-_COMMON_PACKAGES = ["python3=3.11.2-1+b1"]
+COMMON_APT_PACKAGES = ["python3"]
+"""In every image: checkers run on the image's own Python, so grading installs nothing.
+Apt packages are not version-pinned (Harbor's task rubric: pinned apt versions vanish from
+Debian's mirror at the next point release); pip packages always are."""
 
-DOMAIN_PACKAGES: dict[Domain, list[str]] = {domain: [] for domain in Domain}
+
+def domain_apt_packages(domain: Domain) -> list[str]:
+    """`APT_PACKAGES` of task_templates/<domain>/__init__.py, after the common ones."""
+    module = importlib.import_module(f"litecoder_harbor.task_templates.{domain.value}")
+    extra = [p for p in getattr(module, "APT_PACKAGES", []) if p not in COMMON_APT_PACKAGES]
+    return COMMON_APT_PACKAGES + extra
 
 
 def dockerfile_prefix(domain: Domain) -> str:
     """The shared first layers of every task Dockerfile in `domain`."""
-    packages = " ".join(_COMMON_PACKAGES + DOMAIN_PACKAGES[domain])
+    packages = " ".join(domain_apt_packages(domain))
     return (
         f"FROM {BASE_IMAGE}\n"
         "ENV DEBIAN_FRONTEND=noninteractive\n"

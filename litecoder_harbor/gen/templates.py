@@ -39,21 +39,39 @@ VERIFIER_KIT = Path(__file__).parent.parent / "tasks" / "verifier_kit.py"
 CHECK_COMMAND = "python3 -I -S /tests/check.py"
 
 
+FileContent = str | bytes | TaskFile
+"""Text, bytes, or a `TaskFile` (to mark a file executable)."""
+
+
 @dataclass
 class Instance:
     """What a family draws for one seed; the framework turns it into a `TaskDraft`."""
 
     instruction: str
     solution: str
+    """Body of solution/solve.sh: the steps an agent would take, not a printed answer."""
     checker: str
     """Source of tests/check.py; it grades with `verifier_kit` against tests/expected.json."""
     expected: dict[str, Any]
     """Ground truth known to the generator; shipped only to the verifier."""
     dockerfile: str = ""
     """Dockerfile lines after the shared domain prefix (COPY of files, set-up RUNs)."""
-    files: dict[str, str | bytes] = field(default_factory=dict)
+    files: dict[str, FileContent] = field(default_factory=dict)
     """Extra files of the build context, next to the Dockerfile."""
+    test_files: dict[str, FileContent] = field(default_factory=dict)
+    """Extra files of tests/ (hidden inputs the checker feeds to the agent's code)."""
+    solution_files: dict[str, FileContent] = field(default_factory=dict)
+    """Extra files of solution/, available to solve.sh under /solution."""
+    keep_agent_processes: bool = False
+    """True when the checker must talk to a service the agent left running."""
     tags: list[str] = field(default_factory=list)
+
+
+def _task_files(files: dict[str, FileContent]) -> dict[str, TaskFile]:
+    return {
+        path: content if isinstance(content, TaskFile) else TaskFile(content=content)
+        for path, content in files.items()
+    }
 
 
 @dataclass(frozen=True)
@@ -79,6 +97,8 @@ class TemplateFamily(ABC):
     domain: ClassVar[Domain]
     description: ClassVar[str]
     version: ClassVar[int] = 1
+    resources: ClassVar[dict[Difficulty, Resources]] = RESOURCES
+    """Timeouts and container limits per difficulty; override for heavier families."""
 
     @abstractmethod
     def generate(self, rng: random.Random, difficulty: Difficulty) -> Instance:
@@ -100,7 +120,7 @@ class TemplateFamily(ABC):
         rng = random.Random(f"{self.name}/{self.version}/{difficulty}/{seed}")
         inst = self.generate(rng, difficulty)
         name = self.task_name(seed, difficulty)
-        res = RESOURCES[difficulty]
+        res = self.resources[difficulty]
         tags = sorted({self.domain.value, self.name, *inst.tags})
         config = TaskConfig(
             task=PackageInfo(name=f"litecoder/{name}", description=self.description, keywords=tags),
@@ -128,17 +148,20 @@ class TemplateFamily(ABC):
             instruction=inst.instruction,
             environment={
                 "Dockerfile": TaskFile(content=dockerfile_prefix(self.domain) + inst.dockerfile),
-                **{path: TaskFile(content=content) for path, content in inst.files.items()},
+                **_task_files(inst.files),
             },
             solution=inst.solution,
+            solution_files=_task_files(inst.solution_files),
             tests={
                 "check.py": TaskFile(content=inst.checker),
                 "verifier_kit.py": TaskFile(content=VERIFIER_KIT.read_text()),
                 "expected.json": TaskFile(
                     content=json.dumps(inst.expected, indent=2, sort_keys=True)
                 ),
+                **_task_files(inst.test_files),
             },
             test_command=CHECK_COMMAND,
+            stop_agent_processes=not inst.keep_agent_processes,
             config=config,
         )
 

@@ -7,6 +7,9 @@ its own so a failed task says exactly which assertion failed (`/logs/verifier/ch
 """
 
 import json
+import os
+import signal
+import subprocess
 import sys
 import traceback
 
@@ -46,6 +49,43 @@ class Checks:
         except OSError:
             pass
         sys.exit(0 if passed else 1)
+
+
+def run_agent_code(args, timeout=60, input=None, cwd=None, env=None, as_nobody=True):
+    """Run something the agent wrote (a built binary, a fixed script): `(returncode, out, err)`.
+
+    By default it runs as `nobody`, so it cannot rewrite /tests or the checker, in a session of
+    its own that is killed whole on timeout (returncode is then None). `args` is a list, or a
+    string run by bash.
+    """
+    if isinstance(args, str):
+        args = ["bash", "-c", args]
+    ids = {"user": 65534, "group": 65534, "extra_groups": []} if as_nobody else {}
+    env = dict(env or {"PATH": "/usr/local/bin:/usr/bin:/bin", "HOME": "/tmp", "LANG": "C.UTF-8"})
+    proc = subprocess.Popen(
+        args,
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+        **ids,
+    )
+    try:
+        out, err = proc.communicate(input=input, timeout=timeout)
+        return proc.returncode, out, err
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        out, err = proc.communicate()
+        return None, out, err
+
+
+def close(got, want, tol):
+    """Numbers agree within an absolute-or-relative tolerance."""
+    got, want = float(got), float(want)
+    return abs(got - want) <= tol * max(1.0, abs(want))
 
 
 def read_text(path):

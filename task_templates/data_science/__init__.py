@@ -1,1 +1,3 @@
-"""Data science: cleaning, aggregating and querying messy tabular data."""
+"""Data science: cleaning, aggregating and querying messy tabular and JSON data."""
+
+APT_PACKAGES = ["sqlite3", "jq"]

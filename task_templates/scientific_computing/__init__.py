@@ -1,0 +1,3 @@
+"""Scientific computing: ODEs, integrals, fitting and signal analysis to stated tolerances."""
+
+APT_PACKAGES = ["python3-numpy", "bc"]

@@ -1,0 +1,3 @@
+"""Security: decrypting with provided keys, auditing permissions and sudoers, log forensics, certificates."""
+
+APT_PACKAGES = ["openssl", "sudo", "acl", "procps"]

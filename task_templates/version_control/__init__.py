@@ -1,0 +1,3 @@
+"""Version control with git: merge conflicts, bisecting regressions, scrubbing secrets from history, backports."""
+
+APT_PACKAGES = ["git"]
