@@ -1,8 +1,14 @@
 #!/bin/bash
 # Reference solution: parse the export as CSV, apply the cleaning rules, write the rollup.
 set -euo pipefail
-head -n 5 @INPUT@
+# Look before computing: size, header, the spellings of regions, the odd quantities.
+ls -l @INPUT@
+file @INPUT@
 wc -l @INPUT@
+head -n 5 @INPUT@
+cut -d, -f1 @INPUT@ | tail -n +2 | sort | uniq -d | head
+awk -F, 'NR > 1 && $5 !~ /^[0-9]+$/ {print $5}' @INPUT@ | sort | uniq -c
+sha256sum @INPUT@ > /tmp/input.sha256
 mkdir -p "$(dirname @OUTPUT@)"
 python3 - <<'PY'
 import csv, json
@@ -33,3 +39,4 @@ with open("@OUTPUT@", "w") as fh:
     json.dump(result, fh, indent=2)
 PY
 cat @OUTPUT@
+sha256sum -c /tmp/input.sha256
