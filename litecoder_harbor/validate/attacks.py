@@ -127,9 +127,7 @@ def _empty(ctx: AttackContext) -> str:
 def _junk(ctx: AttackContext) -> str:
     keys = ctx.identifiers[:12] or ["result", "status", "value"]
     json_junk = json.dumps({key: 0 for key in keys})
-    header = next(
-        (e for e in ctx.examples if "," in e and "\n" not in e and " " not in e.strip()), "id,value"
-    )
+    header = next((e for e in ctx.examples if re.fullmatch(r"\w+(,\w+)+", e)), "id,value")
     cols = header.count(",") + 1
     csv_junk = header + "\n" + "\n".join(",".join(["0"] * cols) for _ in range(3))
     return _classify(ctx) + _write_each_output(
