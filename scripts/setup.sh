@@ -68,7 +68,10 @@ start_dockerd() {
     local log=/var/log/litecoder-dockerd.log driver
     for driver in "" vfs; do
         say "starting dockerd${driver:+ (storage driver $driver)}; log: $log"
-        nohup dockerd ${driver:+--storage-driver "$driver"} >"$log" 2>&1 &
+        # Every Harbor trial gets its own compose network: /24s from a /16 allow 256 at once,
+        # where Docker's default pools run out near 30.
+        nohup dockerd --default-address-pool base=10.213.0.0/16,size=24 \
+            ${driver:+--storage-driver "$driver"} >"$log" 2>&1 &
         for _ in $(seq 1 60); do
             docker_ok && return 0
             kill -0 $! 2>/dev/null || break

@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import json
 import uuid
+from collections.abc import Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +73,7 @@ class TrialOutcome(BaseModel):
     task_name: str
     task_dir: Path
     agent: str
+    kwargs: dict[str, Any] = Field(default_factory=dict)
     trial_name: str
     trial_dir: Path
     rewards: dict[str, float | int] | None
@@ -93,6 +95,7 @@ class TrialOutcome(BaseModel):
             task_name=result.task_name,
             task_dir=result.task_id.get_local_path(),
             agent=result.config.agent.name or result.config.agent.import_path or "?",
+            kwargs=result.config.agent.kwargs,
             trial_name=result.trial_name,
             trial_dir=job_dir / result.trial_name,
             rewards=result.verifier_result.rewards if result.verifier_result else None,
@@ -152,16 +155,21 @@ async def run_trials_async(
 _loop_runner: asyncio.Runner | None = None
 
 
-def run_trials(
-    task_dirs: list[Path], agents: list[AgentSpec], **options: Any
-) -> list[TrialOutcome]:
-    """Synchronous wrapper of `run_trials_async` for scripts and the CLI.
+def run_in_loop[T](coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run `coroutine` on the one event loop this process uses for Harbor jobs.
 
-    Every call in a process shares one event loop: Harbor's Docker environment keeps its
-    per-image build locks in a class attribute, and a lock bound to the loop of an earlier
-    `asyncio.run` fails ("bound to a different event loop") when a later job contends for it.
+    Harbor's Docker environment keeps its per-image build locks in a class attribute; a lock
+    bound to the loop of an earlier `asyncio.run` fails ("bound to a different event loop")
+    when a later job contends for it, so every synchronous entry point shares this loop.
     """
     global _loop_runner
     if _loop_runner is None:
         _loop_runner = asyncio.Runner()  # left open at exit: closing it then needs a new thread
-    return _loop_runner.run(run_trials_async(task_dirs, agents, **options))
+    return _loop_runner.run(coroutine)
+
+
+def run_trials(
+    task_dirs: list[Path], agents: list[AgentSpec], **options: Any
+) -> list[TrialOutcome]:
+    """Synchronous wrapper of `run_trials_async` for scripts and the CLI."""
+    return run_in_loop(run_trials_async(task_dirs, agents, **options))

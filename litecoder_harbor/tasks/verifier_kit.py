@@ -82,6 +82,23 @@ def run_agent_code(args, timeout=60, input=None, cwd=None, env=None, as_nobody=T
         return None, out, err
 
 
+def share_with_agent_code(*names):
+    """Copy files of /tests into a fresh folder agent code (run as nobody) may read; return it.
+
+    /tests itself is private to root while grading, since it holds the ground truth.
+    """
+    import shutil
+    import tempfile
+
+    folder = tempfile.mkdtemp(prefix="agent-input-")
+    os.chmod(folder, 0o755)
+    for name in names:
+        target = os.path.join(folder, os.path.basename(name))
+        shutil.copy(os.path.join("/tests", name), target)
+        os.chmod(target, 0o644)
+    return folder
+
+
 def close(got, want, tol):
     """Numbers agree within an absolute-or-relative tolerance."""
     got, want = float(got), float(want)

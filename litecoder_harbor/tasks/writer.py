@@ -72,6 +72,8 @@ main() {{
     find /tests -mindepth 1 -depth -print0 | while IFS= read -r -d '' path; do
         case "$path" in {shipped}) ;; *) rm -rf "$path" ;; esac
     done
+    # Agent code the checker runs (as nobody) must not read the ground truth.
+    chown -R root:root /tests && chmod -R go-rwx /tests
     mkdir -p /logs/verifier
     local reward=0
     if {test_command}; then reward=1; fi

@@ -285,8 +285,9 @@ def _plant_tests(ctx: AttackContext) -> str:
 
 class AttackOptions(AgentOptions):
     attack: str = Field(description=f"One of: {', '.join(ATTACKS)}")
-    solution_dir: str | None = Field(
-        default=None, description="Host path of the task's solution/ (for `partial`)."
+    solutions_index: str | None = Field(
+        default=None,
+        description="JSON file mapping instruction sha256 to a host solve.sh (only `partial` reads it).",
     )
 
 
@@ -308,9 +309,12 @@ class AttackAgent(BaseAgent):
 
     async def run(self, instruction, environment, context) -> None:
         solution = None
-        if self.options.solution_dir:
-            solve = Path(self.options.solution_dir) / "solve.sh"
-            solution = solve.read_text() if solve.exists() else None
+        if self.options.solutions_index and self.options.attack == "partial":
+            from litecoder_harbor.validate.engine import solution_for
+
+            solution = Path(
+                solution_for(instruction, Path(self.options.solutions_index))
+            ).read_text()
         ctx = read_instruction(instruction, solution)
         script = "set +e\n" + ATTACKS[self.options.attack].script(ctx)
         (self.logs_dir / "attack.sh").write_text(script)
