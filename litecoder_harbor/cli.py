@@ -97,6 +97,11 @@ def families() -> None:
     console.print(table)
 
 
+EnvOption = Annotated[str, typer.Option("--env", help="Harbor environment type or module:Class.")]
+JobsDirOption = Annotated[Path, typer.Option(help="Where Harbor writes validation jobs.")]
+ConcurrencyOption = Annotated[int, typer.Option(help="Probe trials run at once.")]
+
+
 @app.command()
 @one_line_errors
 def gen(
@@ -111,15 +116,12 @@ def gen(
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace tasks whose content differs.")] = False,
     validate: Annotated[
-        bool, typer.Option(help="Run oracle (must score 1) and nop (must score 0).")
+        bool,
+        typer.Option(help="Gate on `litecoder validate`: rejected tasks move to <out>-rejects/."),
     ] = False,
-    env: Annotated[
-        str, typer.Option("--env", help="Harbor environment type or module:Class.")
-    ] = "docker",
-    jobs_dir: Annotated[Path, typer.Option(help="Where Harbor writes validation jobs.")] = Path(
-        "jobs"
-    ),
-    n_concurrent: Annotated[int, typer.Option(help="Trials run at once during validation.")] = 4,
+    env: EnvOption = "docker",
+    jobs_dir: JobsDirOption = Path("jobs"),
+    n_concurrent: ConcurrencyOption = 8,
 ) -> None:
     """Generate tasks into --out, optionally proving each one by execution."""
     from litecoder_harbor.gen import generate_drafts
@@ -144,11 +146,81 @@ def gen(
     console.print(table)
 
     if validate:
-        _validate([result.path for result in results], env, jobs_dir, n_concurrent)
+        report = _run_validation(
+            [r.path for r in results], env, jobs_dir, n_concurrent, execute=True
+        )
+        rejected = _move_rejects(report, out)
+        if rejected:
+            console.print(
+                f"{len(rejected)} task(s) rejected, moved to {out.parent / (out.name + '-rejects')}"
+            )
+            raise typer.Exit(1)
+
+
+@app.command("validate")
+@one_line_errors
+def validate_command(
+    paths: Annotated[list[Path], typer.Argument(help="Task dirs, or folders of task dirs.")],
+    env: EnvOption = "docker",
+    jobs_dir: JobsDirOption = Path("jobs"),
+    n_concurrent: ConcurrencyOption = 8,
+    static_only: Annotated[bool, typer.Option(help="Only the static checks; no Docker.")] = False,
+    attacks: Annotated[
+        str | None, typer.Option(help="Comma-separated attacks to run (default: all).")
+    ] = None,
+    report: Annotated[Path | None, typer.Option(help="Also write the JSON report here.")] = None,
+    keep_going: Annotated[bool, typer.Option(help="Exit 0 even when tasks fail.")] = False,
+) -> None:
+    """Prove tasks by execution and attack their verifiers; judge each one."""
+    from litecoder_harbor.validate.attacks import ATTACKS
+
+    chosen = None
+    if attacks is not None:
+        chosen = [a.strip() for a in attacks.split(",") if a.strip()]
+        unknown = [a for a in chosen if a not in ATTACKS]
+        if unknown:
+            raise LitecoderError(
+                f"unknown attack {unknown[0]!r}", hint=f"known: {', '.join(ATTACKS)}"
+            )
+    task_dirs = _task_dirs(paths)
+    if not static_only:
+        _preflight(env, [])
+    result = _run_validation(
+        task_dirs, env, jobs_dir, n_concurrent, execute=not static_only, attacks=chosen
+    )
+    if report is not None:
+        report.parent.mkdir(parents=True, exist_ok=True)
+        report.write_text(result.model_dump_json(indent=2))
+    if not result.passed and not keep_going:
+        raise typer.Exit(1)
+
+
+def _task_dirs(paths: list[Path]) -> list[Path]:
+    """Each path is a task dir or a folder of them; anything else is an error naming it."""
+    from harbor.models.task.task import Task
+
+    found: list[Path] = []
+    for path in paths:
+        if not path.exists():
+            raise LitecoderError(f"{path} does not exist")
+        if (path / "task.toml").exists():
+            found.append(path)
+            continue
+        children = (
+            sorted(p for p in path.iterdir() if p.is_dir() and Task.is_valid_dir(p))
+            if path.is_dir()
+            else []
+        )
+        if not children:
+            raise LitecoderError(
+                f"{path} is neither a task dir (no task.toml) nor a folder of task dirs"
+            )
+        found += children
+    return found
 
 
 def _preflight(env: str, drafts: list) -> None:
-    """Everything validation needs, checked before a single file is written."""
+    """Everything execution needs, checked before a single file is written."""
     from litecoder_harbor.gen.domains import Domain
     from litecoder_harbor.jobs.runner import environment_config
 
@@ -163,26 +235,64 @@ def _preflight(env: str, drafts: list) -> None:
         warm_layer_cache(sorted({Domain(d.config.metadata["category"]) for d in drafts}), log=_log)
 
 
-def _validate(task_dirs: list[Path], env: str, jobs_dir: Path, n_concurrent: int) -> None:
-    from litecoder_harbor.validate.probes import validate_by_execution
+VERDICT_STYLE = {"sound": "green", "broken": "red", "unsolvable": "red", "trivial": "red"}
 
-    report = validate_by_execution(
-        task_dirs, environment=env, jobs_dir=jobs_dir, n_concurrent=n_concurrent
+
+def _run_validation(task_dirs, env, jobs_dir, n_concurrent, execute, attacks=None):
+    from litecoder_harbor.validate.engine import validate_tasks
+
+    report = validate_tasks(
+        task_dirs,
+        environment=env,
+        jobs_dir=jobs_dir,
+        n_concurrent=n_concurrent,
+        execute=execute,
+        attacks=attacks,
+        log=_log,
     )
-    table = Table(title=f"validation ({env}) — {report.job_dir}")
-    for column in ("task", "oracle", "nop", "verdict", "reason"):
+    table = Table(
+        title=f"validation ({env if execute else 'static only'})"
+        + (f" — {report.job_dir}" if report.job_dir else "")
+    )
+    for column in ("task", "verdict", "oracle", "nop", "attacks won", "static", "reason"):
         table.add_column(column, overflow="fold")
     for task in report.tasks:
-        rewards = {probe.agent: probe.reward for probe in task.probes}
+        rewards = {p.probe: p.reward for p in task.probes}
+        verdict = task.verdict.value if task.verdict else "-"
+        static = ", ".join(sorted({f.rule for f in task.static_errors})) or "ok"
         table.add_row(
             task.task,
-            str(rewards.get("oracle")),
-            str(rewards.get("nop")),
-            "[green]pass[/]" if task.passed else "[red]FAIL[/]",
+            f"[{VERDICT_STYLE.get(verdict, 'yellow')}]{verdict}[/]",
+            str(rewards.get("oracle", "-")),
+            str(rewards.get("nop", "-")),
+            ", ".join(task.winning_attacks) or "none",
+            static,
             task.reason,
         )
     console.print(table)
-    n_ok = sum(task.passed for task in report.tasks)
-    console.print(f"{n_ok}/{len(report.tasks)} task(s) passed validation")
-    if not report.passed:
-        raise typer.Exit(1)
+    for task in report.tasks:
+        for finding in task.static:
+            console.print(f"[dim]{task.task}:[/] {finding}", soft_wrap=True, highlight=False)
+    console.print(
+        f"{sum(t.passed for t in report.tasks)}/{len(report.tasks)} task(s) passed ({report.seconds:.0f} s)"
+    )
+    return report
+
+
+def _move_rejects(report, out: Path) -> list[str]:
+    """Move every task that failed validation to <out>-rejects/, its report beside it."""
+    import shutil
+
+    rejects = out.parent / f"{out.name}-rejects"
+    moved = []
+    for task in report.tasks:
+        if task.passed:
+            continue
+        rejects.mkdir(exist_ok=True)
+        target = rejects / task.task
+        if target.exists():
+            shutil.rmtree(target)
+        shutil.move(str(task.task_dir), target)
+        (rejects / f"{task.task}.validation.json").write_text(task.model_dump_json(indent=2))
+        moved.append(task.task)
+    return moved

@@ -1,12 +1,21 @@
 """The `litecoder` command as a user runs it: bad input, idempotent reruns, gen --validate."""
 
-import json
-import shutil
+from pathlib import Path
 
 import pytest
 from conftest import run_cli
+from typer.testing import CliRunner
 
-from litecoder_harbor.validate.probes import ValidationReport, validate_by_execution
+from litecoder_harbor.cli import app
+from litecoder_harbor.gen.domains import Domain
+from litecoder_harbor.gen.templates import (
+    FAMILIES,
+    Instance,
+    TemplateFamily,
+    load_families,
+    register,
+)
+from litecoder_harbor.validate.engine import TaskReport, ValidationReport, Verdict
 
 NO_DOCKER = {"DOCKER_HOST": "unix:///nonexistent/docker.sock"}
 
@@ -110,32 +119,110 @@ def test_doctor_reports_an_unreachable_llm_endpoint(docker_ready):
     assert proc.returncode == 0, "an optional check does not fail the doctor"
 
 
+class NothingWorks(TemplateFamily):
+    """A family whose reference solution does nothing: every instance is unsolvable."""
+
+    name = "zz-nothing-works"
+    domain = Domain.GAMES
+    description = "test family"
+
+    def generate(self, rng, difficulty):
+        word = rng.choice(["alpha", "beta", "gamma"])
+        return Instance(
+            instruction=f"Write `{word}` to `/app/word.txt`.",
+            solution="true\n",
+            checker=f"import sys\ntry:\n    ok = open('/app/word.txt').read().strip() == {word!r}\n"
+            "except OSError:\n    ok = False\nsys.exit(0 if ok else 1)\n",
+            expected={},
+        )
+
+
+@pytest.fixture
+def nothing_works():
+    load_families()
+    register(NothingWorks)
+    yield NothingWorks
+    FAMILIES.pop(NothingWorks.name)
+
+
 @pytest.mark.docker
-def test_gen_validate_runs_oracle_and_nop_per_task(tmp_path, docker_ready):
+def test_gen_validate_keeps_sound_tasks_and_moves_rejects_aside(
+    tmp_path, docker_ready, nothing_works
+):
     out, jobs = tmp_path / "tasks", tmp_path / "jobs"
-    proc = run_cli(
-        "gen", "--out", str(out), "--n", "2", "--seed", "11", "--validate", "--jobs-dir", str(jobs)
+    sound = CliRunner().invoke(
+        app,
+        [
+            "gen",
+            "--out",
+            str(out),
+            "--n",
+            "1",
+            "--seed",
+            "11",
+            "--family",
+            "sales-rollup",
+            "--validate",
+            "--jobs-dir",
+            str(jobs),
+        ],
     )
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "2/2 task(s) passed validation" in proc.stdout
-    (report_path,) = jobs.glob("validate-*/litecoder-validation.json")
-    report = ValidationReport.model_validate_json(report_path.read_text())
-    assert report.passed and len(report.tasks) == 2
-    for task in report.tasks:
-        assert {(p.agent, p.reward) for p in task.probes} == {("oracle", 1.0), ("nop", 0.0)}
+    assert sound.exit_code == 0, sound.output
+    assert "1/1 task(s) passed" in sound.output
+    (kept,) = out.iterdir()
+
+    bad = CliRunner().invoke(
+        app,
+        [
+            "gen",
+            "--out",
+            str(out),
+            "--n",
+            "1",
+            "--seed",
+            "3",
+            "--family",
+            NothingWorks.name,
+            "--validate",
+            "--jobs-dir",
+            str(jobs),
+        ],
+    )
+    assert bad.exit_code == 1, bad.output
+    assert [p.name for p in out.iterdir()] == [kept.name]
+    rejects = tmp_path / "tasks-rejects"
+    (rejected,) = (p for p in rejects.iterdir() if p.is_dir())
+    report = TaskReport.model_validate_json(
+        (rejects / f"{rejected.name}.validation.json").read_text()
+    )
+    assert report.verdict == Verdict.UNSOLVABLE and "oracle scored 0.0" in report.reason
 
 
-@pytest.mark.docker
-def test_validation_names_unsolvable_and_trivial_tasks(sample_task, tmp_path):
-    unsolvable, trivial = tmp_path / "unsolvable", tmp_path / "trivial"
-    for copy in (unsolvable, trivial):
-        shutil.copytree(sample_task, copy)
-    (unsolvable / "solution" / "solve.sh").write_text("#!/bin/bash\necho giving up\n")
-    (trivial / "tests" / "check.py").write_text("import sys\nsys.exit(0)\n")
+def test_validate_reports_static_findings_without_docker(tmp_path):
+    fixture = Path(__file__).parent / "fixtures" / "broken" / "missing-copy"
+    report_file = tmp_path / "report.json"
+    proc = run_cli(
+        "validate", str(fixture), "--static-only", "--report", str(report_file), env=NO_DOCKER
+    )
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert "copy-source-missing environment/Dockerfile:4" in proc.stdout
+    saved = ValidationReport.model_validate_json(report_file.read_text())
+    assert saved.tasks[0].verdict is None and not saved.passed
+    assert (
+        run_cli("validate", str(fixture), "--static-only", "--keep-going", env=NO_DOCKER).returncode
+        == 0
+    )
 
-    report = validate_by_execution([unsolvable, trivial], jobs_dir=tmp_path / "jobs")
-    verdicts = {task.task: (task.passed, task.reason) for task in report.tasks}
-    assert verdicts["unsolvable"] == (False, "oracle scored 0.0 (must be 1.0)")
-    assert verdicts["trivial"] == (False, "nop scored 1.0 (must be 0.0)")
-    saved = json.loads((report.job_dir / "litecoder-validation.json").read_text())
-    assert len(saved["tasks"]) == 2
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["/nonexistent/task"], "/nonexistent/task does not exist"),
+        (["--attacks", "empty,teleport", "--static-only", "broken"], "unknown attack 'teleport'"),
+        (["tampering/reward-preseed/tests"], "neither a task dir"),
+    ],
+)
+def test_validate_bad_input_is_one_line(args, expected, tmp_path):
+    proc = run_cli("validate", *args, cwd=Path(__file__).parent / "fixtures")
+    assert proc.returncode != 0
+    assert expected in one_error_line(proc)

@@ -18,7 +18,7 @@ from litecoder_harbor.gen import generate_drafts
 from litecoder_harbor.gen.domains import Difficulty, Domain, dockerfile_prefix
 from litecoder_harbor.gen.templates import load_families
 from litecoder_harbor.tasks.writer import write_tasks
-from litecoder_harbor.validate.probes import validate_by_execution
+from litecoder_harbor.validate.engine import Verdict, validate_tasks
 
 FAMILIES = sorted(load_families())
 LEVELS = list(Difficulty)
@@ -91,24 +91,24 @@ def test_domain_all_is_balanced():
 
 @pytest.fixture(scope="session")
 def family_validation(tmp_path_factory, docker_ready):
-    """One instance of every family, validated by execution in one Harbor job."""
+    """One instance of every family, judged by the full validation engine in one Harbor job."""
     out = tmp_path_factory.mktemp("families")
     drafts = [
         generate_drafts("template", 1, 7, family=name, difficulty=LEVELS[i % 3].value)[0]
         for i, name in enumerate(FAMILIES)
     ]
     write_tasks(drafts, out)
-    report = validate_by_execution(
-        [out / d.name for d in drafts], jobs_dir=out / "jobs", n_concurrent=4
-    )
+    report = validate_tasks([out / d.name for d in drafts], jobs_dir=out / "jobs", n_concurrent=8)
     by_name = {task.task: task for task in report.tasks}
     return {d.config.metadata["litecoder"]["family"]: by_name[d.name] for d in drafts}
 
 
 @pytest.mark.docker
 @pytest.mark.parametrize("family", FAMILIES)
-def test_family_instance_passes_oracle_and_nop(family, family_validation):
+def test_family_instance_is_sound(family, family_validation):
     task = family_validation[family]
-    assert task.passed, (
-        f"{task.task}: {task.reason} (trials: {[str(p.trial_dir) for p in task.probes]})"
+    assert task.verdict == Verdict.SOUND, (
+        f"{task.task}: {task.verdict}: {task.reason} "
+        f"(trials: {[(p.probe, p.reward, str(p.trial_dir)) for p in task.probes if not p.passed]})"
     )
+    assert not task.static, [str(f) for f in task.static]

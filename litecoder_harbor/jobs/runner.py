@@ -18,6 +18,7 @@ from typing import Any
 from harbor import Job, JobConfig
 from harbor.agents.factory import AgentFactory
 from harbor.models.environment_type import EnvironmentType
+from harbor.models.job.config import RetryConfig
 from harbor.models.trial.config import AgentConfig as TrialAgentConfig
 from harbor.models.trial.config import EnvironmentConfig as TrialEnvironmentConfig
 from harbor.models.trial.config import TaskConfig as TrialTaskConfig
@@ -127,6 +128,7 @@ async def run_trials_async(
     job_name: str | None = None,
     n_attempts: int = 1,
     n_concurrent: int = 4,
+    retries: int = 2,
     quiet: bool = True,
 ) -> list[TrialOutcome]:
     """Run every task with every agent through one Harbor job; reusing a job name resumes it.
@@ -139,6 +141,7 @@ async def run_trials_async(
         jobs_dir=jobs_dir.resolve(),
         n_attempts=n_attempts,
         n_concurrent_trials=n_concurrent,
+        retry=RetryConfig(max_retries=retries),  # container start-up failures are often transient
         quiet=quiet,
         agents=[agent.to_harbor() for agent in agents],
         tasks=[TrialTaskConfig(path=path.resolve()) for path in task_dirs],

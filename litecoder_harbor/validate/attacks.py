@@ -250,7 +250,7 @@ def _reward_preseed(ctx: AttackContext) -> str:
     "leave a process behind that keeps rewriting full-reward files",
 )
 def _reward_daemon(ctx: AttackContext) -> str:
-    loop = f"while true; do {_FULL_REWARD}; sleep 0.05; done"
+    loop = f"while true; do {_FULL_REWARD}; sleep 0.005; done"
     return f"nohup setsid bash -c {shlex.quote(loop)} >/dev/null 2>&1 &\nsleep 1\n"
 
 

@@ -32,6 +32,7 @@ from pathlib import Path
 from harbor.agents.base import BaseAgent
 from harbor.agents.options import AgentOptions
 from harbor.models.task.config import TaskConfig
+from harbor.publisher.packager import Packager
 from pydantic import BaseModel, Field
 
 from litecoder_harbor.jobs.runner import AgentSpec, TrialOutcome, run_trials_async, stable_job_name
@@ -39,6 +40,8 @@ from litecoder_harbor.validate.attacks import ATTACKS, AttackKind
 from litecoder_harbor.validate.static import Finding, Severity, check_task
 
 REPORT_NAME = "litecoder-validation.json"
+VERDICT_FORMAT = 1
+"""Bumped when probes or verdict rules change, so cached verdicts are not reused across them."""
 PROBE_IMAGE_REPOSITORY = "litecoder-probe"
 REPEAT_AGENT = "litecoder_harbor.validate.engine:RepeatedOracleAgent"
 
@@ -288,8 +291,10 @@ async def validate_tasks_async(
 ) -> ValidationReport:
     """Static checks, then (unless `execute` is off) every probe of every task, then verdicts.
 
-    The job directory is named after the task contents, probes and environment: validating
-    the same tasks again returns the saved report, and an interrupted run resumes its trials.
+    Resumable at two levels: a task whose exact content was already judged with the same
+    probes and environment (and no probe ended in an error) reuses its verdict from
+    `<jobs_dir>/verdicts/`; the Harbor job of the rest is named after what it runs, so an
+    interrupted validation resumes its trials and re-runs only those that errored.
     """
     started = time.monotonic()
     attacks = list(ATTACKS) if attacks is None else attacks
@@ -297,27 +302,56 @@ async def validate_tasks_async(
     for path, report in reports.items():
         report.static = check_task(path)
     loadable = [p for p, r in reports.items() if not any(f.rule == "harbor-load" for f in r.static)]
-
-    def finish(job_dir: Path | None) -> ValidationReport:
-        return ValidationReport(
-            job_dir=job_dir,
-            environment=environment,
-            attacks=attacks,
-            seconds=time.monotonic() - started,
-            tasks=list(reports.values()),
-        )
-
-    if not execute or not loadable:
-        return finish(None)
-    probe_names = ["oracle", "nop", *(f"attack:{a}" for a in attacks)]
-    job_name = stable_job_name(
-        "validate", loadable, [AgentSpec(name=n) for n in probe_names], environment
+    job_dir = None
+    if execute and loadable:
+        probes = ["oracle", "nop", *(f"attack:{a}" for a in attacks)]
+        keys = {p: _verdict_key(p, probes, environment) for p in loadable}
+        cache = jobs_dir.resolve() / "verdicts"
+        to_run = []
+        for path in loadable:
+            cached = cache / f"{path.name}-{keys[path]}.json"
+            if cached.exists():
+                old = TaskReport.model_validate_json(cached.read_text())
+                reports[path] = old.model_copy(
+                    update={"task_dir": path, "static": reports[path].static}
+                )
+            else:
+                to_run.append(path)
+        log(f"{len(loadable) - len(to_run)} task(s) already judged, {len(to_run)} to run")
+        if to_run:
+            job_name = stable_job_name(
+                "validate", to_run, [AgentSpec(name=n) for n in probes], environment
+            )
+            job_dir = (jobs_dir / job_name).resolve()
+            await _execute(to_run, reports, attacks, environment, job_dir, n_concurrent, log)
+            cache.mkdir(parents=True, exist_ok=True)
+            for path in to_run:
+                if not any(p.exception for p in reports[path].probes):
+                    (cache / f"{path.name}-{keys[path]}.json").write_text(
+                        reports[path].model_dump_json(indent=2)
+                    )
+    result = ValidationReport(
+        job_dir=job_dir,
+        environment=environment,
+        attacks=attacks,
+        seconds=time.monotonic() - started,
+        tasks=list(reports.values()),
     )
-    job_dir = (jobs_dir / job_name).resolve()
-    if (job_dir / REPORT_NAME).exists():
-        log(f"already validated: {job_dir / REPORT_NAME}")
-        return ValidationReport.model_validate_json((job_dir / REPORT_NAME).read_text())
+    if job_dir is not None:
+        (job_dir / REPORT_NAME).write_text(result.model_dump_json(indent=2))
+    return result
+
+
+def _verdict_key(task_dir: Path, probes: list[str], environment: str) -> str:
+    digest = hashlib.sha256(Packager.compute_content_hash(task_dir)[0].encode())
+    digest.update(json.dumps([probes, environment, VERDICT_FORMAT]).encode())
+    return digest.hexdigest()[:16]
+
+
+async def _execute(to_run, reports, attacks, environment, job_dir, n_concurrent, log) -> None:
+    """Build, probe and judge `to_run`, filling their reports."""
     job_dir.mkdir(parents=True, exist_ok=True)
+    _drop_errored_trials(job_dir)
     index = job_dir / "solutions.json"
     index.write_text(
         json.dumps(
@@ -325,12 +359,11 @@ async def validate_tasks_async(
                 instruction_key((p / "instruction.md").read_text()): str(
                     p / "solution" / "solve.sh"
                 )
-                for p in loadable
+                for p in to_run
             }
         )
     )
-
-    run_dirs, images = _prepare(loadable, reports, environment, job_dir, n_concurrent, log)
+    run_dirs, images = _prepare(to_run, reports, environment, job_dir, n_concurrent, log)
     by_run_dir = {run.resolve(): original for original, run in run_dirs.items()}
     try:
         for probe, outcome in await _run_probes(
@@ -339,13 +372,20 @@ async def validate_tasks_async(
             reports[by_run_dir[outcome.task_dir]].probes.append(_result(probe, outcome))
     finally:
         _remove_images(images)
-    for report in reports.values():
-        if report.build is not None or report.probes:
-            report.probes.sort(key=lambda p: (p.probe.startswith("attack:"), p.probe))
-            judge(report)
-    result = finish(job_dir)
-    (job_dir / REPORT_NAME).write_text(result.model_dump_json(indent=2))
-    return result
+    for path in to_run:
+        reports[path].probes.sort(key=lambda p: (p.probe.startswith("attack:"), p.probe))
+        judge(reports[path])
+
+
+def _drop_errored_trials(job_dir: Path) -> None:
+    """Delete trials of an earlier run that ended in an error, so Harbor's resume re-runs them."""
+    for result_file in job_dir.glob("*/*/result.json"):
+        try:
+            errored = json.loads(result_file.read_text()).get("exception_info") is not None
+        except (OSError, ValueError):
+            errored = True
+        if errored:
+            shutil.rmtree(result_file.parent, ignore_errors=True)
 
 
 def _prepare(
