@@ -99,6 +99,9 @@ class TemplateFamily(ABC):
     version: ClassVar[int] = 1
     resources: ClassVar[dict[Difficulty, Resources]] = RESOURCES
     """Timeouts and container limits per difficulty; override for heavier families."""
+    idempotent: ClassVar[bool] = False
+    """True when running the reference solution twice still earns reward 1; the validation
+    engine then checks exactly that."""
 
     @abstractmethod
     def generate(self, rng: random.Random, difficulty: Difficulty) -> Instance:
@@ -135,6 +138,7 @@ class TemplateFamily(ABC):
                     "family_version": self.version,
                     "seed": seed,
                     "generator_version": __version__,
+                    "idempotent": self.idempotent,
                 },
             },
             agent=AgentConfig(timeout_sec=res.agent_timeout_sec),

@@ -70,6 +70,7 @@ class EventsFlatten(TemplateFamily):
     description = (
         "Normalise JSON-lines events from three client schemas into a sorted CSV plus a summary."
     )
+    idempotent = True
 
     def generate(self, rng: random.Random, difficulty: Difficulty) -> Instance:
         n_events, n_users, versions = SIZES[difficulty]

@@ -92,6 +92,7 @@ class SalesRollup(TemplateFamily):
     name = "sales-rollup"
     domain = Domain.DATA_SCIENCE
     description = "Clean a messy CSV order export and roll revenue up per region into JSON."
+    idempotent = True
 
     def generate(self, rng: random.Random, difficulty: Difficulty) -> Instance:
         n_regions, n_orders = SIZES[difficulty]

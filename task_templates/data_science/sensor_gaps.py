@@ -45,6 +45,7 @@ class SensorGaps(TemplateFamily):
     description = (
         "Clean sensor readings against their specs, find outages and summarise each sensor."
     )
+    idempotent = True
 
     def generate(self, rng: random.Random, difficulty: Difficulty) -> Instance:
         n_sensors, n_points = SIZES[difficulty]

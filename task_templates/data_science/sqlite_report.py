@@ -311,6 +311,7 @@ class SqliteReport(TemplateFamily):
     name = "sqlite-report"
     domain = Domain.DATA_SCIENCE
     description = "Answer business questions about an SQLite shop database in an exact JSON format."
+    idempotent = True
 
     def generate(self, rng: random.Random, difficulty: Difficulty) -> Instance:
         shop = _draw_shop(rng, difficulty)

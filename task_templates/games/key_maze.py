@@ -122,6 +122,7 @@ class KeyMaze(TemplateFamily):
     description = (
         "Escape a locked-door maze through the `maze` game, collecting keys, within a step budget."
     )
+    idempotent = True
 
     def generate(self, rng: random.Random, difficulty: Difficulty) -> Instance:
         width, height, doors, slack = SETTINGS[difficulty]

@@ -53,6 +53,7 @@ class SlidingPuzzle(TemplateFamily):
     name = "sliding-puzzle"
     domain = Domain.GAMES
     description = "Drive the `slide` tile-puzzle game to the solved board within a move limit."
+    idempotent = True
 
     def generate(self, rng: random.Random, difficulty: Difficulty) -> Instance:
         size, walk, factor = SETTINGS[difficulty]

@@ -80,6 +80,7 @@ class Sokoban(TemplateFamily):
     name = "sokoban"
     domain = Domain.GAMES
     description = "Find a move sequence that pushes every box of a Sokoban level onto a goal."
+    idempotent = True
 
     def generate(self, rng: random.Random, difficulty: Difficulty) -> Instance:
         width, height, n_boxes, n_walls, steps = SETTINGS[difficulty]

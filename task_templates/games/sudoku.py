@@ -81,6 +81,7 @@ class Sudoku(TemplateFamily):
     description = (
         "Solve a Sudoku with a unique solution (an X-Sudoku at hard) into an exact text format."
     )
+    idempotent = True
 
     def generate(self, rng: random.Random, difficulty: Difficulty) -> Instance:
         diagonals = difficulty is Difficulty.HARD
