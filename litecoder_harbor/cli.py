@@ -197,8 +197,6 @@ def validate_command(
 
 def _task_dirs(paths: list[Path]) -> list[Path]:
     """Each path is a task dir or a folder of them; anything else is an error naming it."""
-    from harbor.models.task.task import Task
-
     found: list[Path] = []
     for path in paths:
         if not path.exists():
@@ -206,11 +204,7 @@ def _task_dirs(paths: list[Path]) -> list[Path]:
         if (path / "task.toml").exists():
             found.append(path)
             continue
-        children = (
-            sorted(p for p in path.iterdir() if p.is_dir() and Task.is_valid_dir(p))
-            if path.is_dir()
-            else []
-        )
+        children = sorted(p.parent for p in path.glob("*/task.toml")) if path.is_dir() else []
         if not children:
             raise LitecoderError(
                 f"{path} is neither a task dir (no task.toml) nor a folder of task dirs"

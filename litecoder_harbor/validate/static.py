@@ -76,7 +76,7 @@ _NETWORK_SUBCOMMANDS = {  # only these subcommands of a tool fetch anything
     "git": {"clone", "fetch", "pull"},
 }
 _PATH_IN_TEXT = re.compile(
-    r"(?<![\w.])(/(?:app|home|root|srv|opt|var|data|workspace|output|tmp/out)[\w./-]*)"
+    r"(?<![\w.])(/(?:app|home|root|srv|data|workspace|output)(?:/[\w.-]+)*/?)"
 )
 _IGNORED_TEST_PATHS = ("/app/tests", "/app/.", "/var/lib/dpkg", "/var/cache")
 
@@ -300,7 +300,8 @@ def check_instruction_paths(task_dir: Path) -> list[Finding]:
         for number, line in enumerate(test_file.read_text(errors="replace").splitlines(), 1):
             for path in _PATH_IN_TEXT.findall(line):
                 path = path.rstrip(".,:;)")
-                if path in seen or path.startswith(_IGNORED_TEST_PATHS) or len(path) < 6:
+                partial = path.endswith(("-", "_", "."))  # the head of a path built in code
+                if partial or path in seen or path.startswith(_IGNORED_TEST_PATHS) or len(path) < 6:
                     continue
                 seen.add(path)
                 if not _mentioned(path, instruction):
