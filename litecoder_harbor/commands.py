@@ -57,7 +57,8 @@ _PREFIXES = {
     "chroot",
     "strace",
 }
-_SUBSTITUTION = re.compile(r"[$<>]\(([^()]*)\)|`([^`]*)`")
+_SYSTEM_DIRS = ("/usr/", "/bin/", "/sbin/")
+_BACKTICKS = re.compile(r"`([^`]*)`")
 _PREFIX_OPTIONS_WITH_VALUE = {
     "sudo": {"-u", "-g", "-C", "-h", "-p", "-U"},
     "runuser": {"-u", "-g", "-G"},
@@ -92,12 +93,80 @@ def _without_heredoc_bodies(script: str) -> list[str]:
 
 
 def _split_substitutions(line: str) -> list[str]:
-    """The line with each `$(...)`, `<(...)`, `>(...)` and backtick body cut out as its own line."""
+    """The line with each `$(...)`, `<(...)`, `>(...)` and backtick body cut out as its own line.
+
+    Bodies are found by matching parentheses outside quotes, so `$(grep -E '^(a|b)' f)` is
+    one body; nested substitutions come out innermost first.
+    """
     pieces = []
-    while match := _SUBSTITUTION.search(line):
-        pieces.append(match.group(1) or match.group(2) or "")
+    while (start := _innermost_substitution(line)) is not None:
+        begin, end = start
+        pieces.append(line[begin + 2 : end])
+        line = line[:begin] + "_" + line[end + 1 :]
+    while match := _BACKTICKS.search(line):
+        pieces.append(match.group(1))
         line = line[: match.start()] + "_" + line[match.end() :]
     return [line, *pieces]
+
+
+def _innermost_substitution(line: str) -> tuple[int, int] | None:
+    """(index of the opening `$(`, index of its closing paren) of a body with no `$(` inside."""
+    opened: list[int] = []
+    quote = None
+    depth_stack: list[int] = []
+    i = 0
+    while i < len(line):
+        ch = line[i]
+        if quote:
+            if ch == quote:
+                quote = None
+            elif ch == "$" and quote == '"' and line[i + 1 : i + 2] == "(":
+                opened.append(i)
+                depth_stack.append(0)
+                i += 2
+                quote = None  # inside a substitution, quoting starts afresh
+                continue
+        elif ch in "'\"":
+            quote = ch
+        elif ch in "$<>" and line[i + 1 : i + 2] == "(":
+            opened.append(i)
+            depth_stack.append(0)
+            i += 2
+            continue
+        elif ch == "(" and depth_stack:
+            depth_stack[-1] += 1
+        elif ch == ")" and depth_stack:
+            if depth_stack[-1]:
+                depth_stack[-1] -= 1
+            else:
+                begin = opened.pop()
+                depth_stack.pop()
+                return begin, i
+        i += 1
+    return None
+
+
+def _logical_lines(lines: list[str]) -> list[str]:
+    """Join lines that end inside a quoted string, so its text is one word, not commands."""
+    out, pending, quote = [], "", None
+    for line in lines:
+        pending = f"{pending} {line}" if pending else line
+        escaped = False
+        for ch in line:
+            if escaped:
+                escaped = False
+            elif ch == "\\" and quote != "'":
+                escaped = True
+            elif quote:
+                quote = None if ch == quote else quote
+            elif ch in "'\"":
+                quote = ch
+            elif ch == "#":
+                break
+        if quote is None:
+            out.append(pending)
+            pending = ""
+    return out + ([pending] if pending else [])
 
 
 def _tokens(line: str) -> list[str]:
@@ -113,7 +182,7 @@ def _tokens(line: str) -> list[str]:
 def commands_in(script: str) -> list[str]:
     """Every command word the script would run, in order, as written (basename only)."""
     found = []
-    for line in _without_heredoc_bodies(script):
+    for line in _logical_lines(_without_heredoc_bodies(script)):
         for piece in _split_substitutions(line):
             found += _commands_of(_tokens(piece))
     return found
@@ -143,7 +212,8 @@ def _commands_of(tokens: list[str]) -> list[str]:
             expect_command = token not in {"for", "case", "select"}
             continue
         name = token.rsplit("/", 1)[-1].lstrip("\\")
-        if not name or name.startswith(("$", "-", "<", ">", "_")) or name[0].isdigit():
+        local = "/" in token and not token.startswith(_SYSTEM_DIRS)  # ./tool, /app/bin/tool
+        if local or not name or name.startswith(("$", "-", "<", ">", "_")) or name[0].isdigit():
             expect_command = False
             continue
         found.append(name)

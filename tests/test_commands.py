@@ -36,3 +36,8 @@ def test_only_commands_with_a_tldr_page_count():
     assert "frobnicate" not in real_commands()
     assert real_commands_in("frobnicate --all | sort") == {"sort"}
     assert len(real_commands()) == 6608
+
+
+def test_multi_line_strings_and_local_programs_are_not_commands():
+    script = 'echo "first line\nrm -rf / is only text\nlast"\n./ledger --check\n/app/bin/tool\n/usr/bin/git log\n# don\'t count me\ngrep -c "x" f\nn=$(grep -cE \'^(#|$)\' f)\n'
+    assert commands_in(script) == ["echo", "git", "grep", "grep"]
