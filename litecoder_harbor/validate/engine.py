@@ -424,7 +424,7 @@ async def _run_probes(
             list(agents.values()),
             environment=environment,
             jobs_dir=job_dir,
-            job_name="probes",
+            job_name=f"probes-c{n_concurrent}",  # Harbor resumes only an identical config
             n_concurrent=n_concurrent,
         )
     ]
@@ -437,7 +437,7 @@ async def _run_probes(
                 [repeat],
                 environment=environment,
                 jobs_dir=job_dir,
-                job_name="oracle-twice",
+                job_name=f"oracle-twice-c{n_concurrent}",
                 n_concurrent=max(1, n_concurrent // 4),
             )
         )
