@@ -15,13 +15,12 @@ from litecoder_harbor.gen.domains import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
 from litecoder_harbor.tasks.model import TaskFile
 
-SETTINGS = {  # board size, random-walk length, limit factor
-    Difficulty.EASY: (3, 10, 3.0),
-    Difficulty.MEDIUM: (3, 26, 1.0),
-    Difficulty.HARD: (4, 22, 1.0),
+SETTINGS = {  # board size, random-walk lengths, limit factor
+    Difficulty.EASY: (3, range(12, 17), 3.0),
+    Difficulty.MEDIUM: (3, range(24, 31), 1.0),
+    Difficulty.HARD: (4, range(20, 25), 1.0),
 }
 STEP = {"U": (-1, 0), "D": (1, 0), "L": (0, -1), "R": (0, 1)}
-BACK = {"U": "D", "D": "U", "L": "R", "R": "L"}
 OPENINGS = [
     "A sliding-tile puzzle is waiting in this container; the `slide` command plays it.",
     "Someone left a half-scrambled tile puzzle running: the terminal game `slide`.",
@@ -31,20 +30,26 @@ STATE = "/var/lib/slide/state.json"
 
 
 def _scramble(rng: random.Random, size: int, length: int) -> list[list[int]]:
+    """A random walk of the blank that never revisits a board, so the result lies far out."""
     board = [[r * size + c + 1 for c in range(size)] for r in range(size)]
     board[-1][-1] = 0
     r = c = size - 1
-    last = None
+    seen = {str(board)}
     for _ in range(length):
-        options = [
-            m
-            for m, (dr, dc) in STEP.items()
-            if 0 <= r + dr < size and 0 <= c + dc < size and m != BACK.get(last or "")
-        ]
-        move = rng.choice(options)
-        dr, dc = STEP[move]
+        options = []
+        for dr, dc in STEP.values():
+            if 0 <= r + dr < size and 0 <= c + dc < size:
+                board[r][c], board[r + dr][c + dc] = board[r + dr][c + dc], 0
+                if str(board) not in seen:
+                    options.append((dr, dc))
+                board[r][c], board[r + dr][c + dc] = board[r + dr][c + dc], board[r][c]
+                board[r][c] = 0
+        if not options:
+            break
+        dr, dc = rng.choice(options)
         board[r][c], board[r + dr][c + dc] = board[r + dr][c + dc], 0
-        r, c, last = r + dr, c + dc, move
+        r, c = r + dr, c + dc
+        seen.add(str(board))
     return board
 
 
@@ -56,7 +61,8 @@ class SlidingPuzzle(TemplateFamily):
     idempotent = True
 
     def generate(self, rng: random.Random, difficulty: Difficulty) -> Instance:
-        size, walk, factor = SETTINGS[difficulty]
+        size, walks, factor = SETTINGS[difficulty]
+        walk = rng.choice(walks)
         goal = [[r * size + c + 1 for c in range(size)] for r in range(size)]
         goal[-1][-1] = 0
         board = _scramble(rng, size, walk)
