@@ -13,12 +13,21 @@ import time
 import urllib.parse
 
 sys.path.append("/tests")
-from verifier_kit import Checks, expected, read_text, run_agent_code  # noqa: E402
+from verifier_kit import (
+    NOBODY,
+    Checks,
+    checker_ancestry,
+    expected,
+    fresh_dir,
+    kill_processes,
+    read_text,
+    run_agent_code,
+    stop_services,
+)  # noqa: E402
 
 truth = expected()
 checks = Checks()
 NGINX = "/usr/sbin/nginx"
-NOBODY = 65534
 PORT = truth["port"]
 RUN = truth["run_dir"]
 HEADER, HEADER_VALUE = truth["header"]
@@ -26,34 +35,6 @@ UPSTREAM_DIR = "/tmp/edge-grading"
 
 
 # --- processes -----------------------------------------------------------------------------
-def _stat(pid):
-    """(state, ppid, uid) of a process from /proc, readable for any process."""
-    with open(f"/proc/{pid}/stat") as fh:
-        fields = fh.read().rsplit(")", 1)[1].split()
-    with open(f"/proc/{pid}/status") as fh:
-        uid = next(int(line.split()[1]) for line in fh if line.startswith("Uid:"))
-    return fields[0], int(fields[1]), uid
-
-
-def _ancestry():
-    keep, pid = {1}, os.getpid()
-    while pid > 1:
-        keep.add(pid)
-        pid = _stat(pid)[1]
-    return keep
-
-
-def kill_processes(match):
-    """SIGKILL every process (but this one and its ancestors) for which match(state, ppid, uid)."""
-    keep = _ancestry()
-    for pid in map(int, filter(str.isdigit, os.listdir("/proc"))):
-        if pid in keep:
-            continue
-        try:
-            if match(*_stat(pid)):
-                os.kill(pid, signal.SIGKILL)
-        except (OSError, StopIteration):
-            pass
 
 
 def listening_pids(port):
@@ -83,31 +64,10 @@ def evict(ports):
     every frozen non-root process, and the root processes that hold one of the ports. Frozen
     root processes in general must stay: the container's keep-alive process is one of them."""
     kill_processes(lambda state, ppid, uid: state == "T" and uid != 0)
-    holders = set().union(*(listening_pids(port) for port in ports)) - _ancestry()
+    holders = set().union(*(listening_pids(port) for port in ports)) - checker_ancestry()
     for pid in holders:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
-
-
-def stop_services():
-    """End what this checker started: its direct children and everything running as nobody."""
-    me = os.getpid()
-    kill_processes(lambda state, ppid, uid: uid == NOBODY or ppid == me)
-
-
-def lock_tests():
-    """Agent code runs as nobody during grading: keep it away from /tests (expected answers,
-    hidden inputs)."""
-    os.chmod("/tests", 0o700)
-
-
-def fresh_dir(path, mode=0o755):
-    """An empty directory at `path`, whatever the agent left there (even a symlink)."""
-    if os.path.islink(path) or os.path.isfile(path):
-        os.unlink(path)
-    shutil.rmtree(path, ignore_errors=True)
-    os.makedirs(path, mode=mode)
-    os.chmod(path, mode)
 
 
 def wait_port_free(port, seconds=5):
@@ -306,7 +266,6 @@ if checks.run("config file exists", lambda: os.path.isfile(truth["conf"])):
         wait_port_free(port)
     fresh_dir(RUN)
     os.chown(RUN, NOBODY, NOBODY)
-    lock_tests()
     fresh_dir(UPSTREAM_DIR)
     shutil.copy("/tests/upstream.py", f"{UPSTREAM_DIR}/upstream.py")
     os.chmod(f"{UPSTREAM_DIR}/upstream.py", 0o644)

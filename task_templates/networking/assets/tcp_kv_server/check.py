@@ -2,78 +2,26 @@
 
 import contextlib
 import os
-import shutil
-import signal
 import socket
 import sys
 import threading
 import time
 
 sys.path.append("/tests")
-from verifier_kit import Checks, expected, run_agent_code  # noqa: E402
+from verifier_kit import (
+    NOBODY,
+    Checks,
+    expected,
+    free_port,
+    fresh_dir,
+    run_agent_code,
+    stop_services,
+)  # noqa: E402
 
 truth = expected()
 checks = Checks()
-NOBODY = 65534
 WORK = "/tmp/kv-grading"
 READ_TIMEOUT = 4.0
-
-
-def _stat(pid):
-    """(state, ppid, uid) of a process from /proc, readable for any process."""
-    with open(f"/proc/{pid}/stat") as fh:
-        fields = fh.read().rsplit(")", 1)[1].split()
-    with open(f"/proc/{pid}/status") as fh:
-        uid = next(int(line.split()[1]) for line in fh if line.startswith("Uid:"))
-    return fields[0], int(fields[1]), uid
-
-
-def _ancestry():
-    keep, pid = {1}, os.getpid()
-    while pid > 1:
-        keep.add(pid)
-        pid = _stat(pid)[1]
-    return keep
-
-
-def kill_processes(match):
-    """SIGKILL every process (but this one and its ancestors) for which match(state, ppid, uid)."""
-    keep = _ancestry()
-    for pid in map(int, filter(str.isdigit, os.listdir("/proc"))):
-        if pid in keep:
-            continue
-        try:
-            if match(*_stat(pid)):
-                os.kill(pid, signal.SIGKILL)
-        except (OSError, StopIteration):
-            pass
-
-
-def stop_services():
-    """End what this checker started: its direct children and everything running as nobody."""
-    me = os.getpid()
-    kill_processes(lambda state, ppid, uid: uid == NOBODY or ppid == me)
-
-
-def lock_tests():
-    """Agent code runs as nobody during grading: keep it away from /tests (expected answers,
-    hidden inputs)."""
-    os.chmod("/tests", 0o700)
-
-
-def fresh_dir(path, mode=0o755):
-    """An empty directory at `path`, whatever the agent left there (even a symlink)."""
-    if os.path.islink(path) or os.path.isfile(path):
-        os.unlink(path)
-    shutil.rmtree(path, ignore_errors=True)
-    os.makedirs(path, mode=mode)
-    os.chmod(path, mode)
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class Server:
@@ -200,9 +148,6 @@ def replay(session, index):
         for conn in conns.values():
             conn.close()
         server.kill()
-
-
-lock_tests()
 
 
 def server_exists():
