@@ -15,6 +15,7 @@ from litecoder_harbor.tasks.model import TaskDraft, TaskFile
 from litecoder_harbor.tasks.writer import write_tasks
 from litecoder_harbor.validate.attacks import ATTACKS, first_half, read_instruction
 from litecoder_harbor.validate.engine import ValidationReport, Verdict, validate_tasks
+from litecoder_harbor.validate.static import check_instruction_paths
 
 FIXTURES = Path(__file__).parent / "fixtures"
 SUM = "`/app/numbers.txt` holds one integer per line. Write their sum, as a plain decimal number, to `/app/out/sum.txt`."
@@ -172,3 +173,37 @@ def test_first_half_never_cuts_inside_a_heredoc_or_block():
     half = first_half(script)
     assert half in ("a\nb\n", "a\nb\ncat > f <<'EOF'\nx\ny\nz\nEOF\n")
     assert half.count("EOF") != 1 and half.count("if") == half.count("fi")
+
+
+LEDGER = "/srv/acme/ledger.csv"
+
+
+@pytest.mark.parametrize(
+    ("instruction", "shipped", "warned"),
+    [
+        ("Write the sum to `/app/out/sum.txt`.", {}, [LEDGER]),
+        ("Write the sum to `/app/total.txt`.", {}, ["/app/out/sum.txt", LEDGER]),
+        ("Audit every file under `/srv/acme`; write the sum to `/app/out/sum.txt`.", {}, []),
+        ("Write the sum to `/app/out/sum.txt`.", {"fs/srv/acme/ledger.csv": "x\n"}, []),
+        ("Apply `/app/spec.txt`; write `/app/out/sum.txt`.", {"spec.txt": "home /srv/acme\n"}, []),
+        (
+            "Apply `/app/spec.txt`; write `/app/out/sum.txt`.",
+            {"spec.txt": "/srv/acme-old\n"},
+            [LEDGER],
+        ),
+    ],
+)
+def test_unnamed_test_path_flags_only_what_an_agent_cannot_discover(
+    tmp_path, instruction, shipped, warned
+):
+    """Outputs must be named; inputs the agent can find in the image, or folders the instruction
+    or the inputs scope, need not be."""
+    (tmp_path / "instruction.md").write_text(instruction)
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "tests" / "check.py").write_text(f'OUT = "/app/out/sum.txt"\nLEDGER = "{LEDGER}"\n')
+    for name, text in shipped.items():
+        (tmp_path / "environment" / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / "environment" / name).write_text(text)
+    findings = check_instruction_paths(tmp_path)
+    assert [f.message.split()[2].rstrip(",") for f in findings] == warned
+    assert all(f.rule == "unnamed-test-path" and f.file == "tests/check.py" for f in findings)

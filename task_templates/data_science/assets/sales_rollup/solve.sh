@@ -3,7 +3,6 @@
 set -euo pipefail
 # Look before computing: size, header, the spellings of regions, the odd quantities.
 ls -l @INPUT@
-file @INPUT@
 wc -l @INPUT@
 head -n 5 @INPUT@
 cut -d, -f1 @INPUT@ | tail -n +2 | sort | uniq -d | head
