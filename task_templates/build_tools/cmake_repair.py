@@ -549,6 +549,7 @@ class CmakeRepair(TemplateFamily):
             f"cd {root}",
             "find . -type f | sort",
             "cat CMakeLists.txt lib/CMakeLists.txt app/CMakeLists.txt",
+            "uname -m",
             f"cmake -S . -B {build} 2>&1 | tail -n 8 || true",
             *_fixes(p, faults, build),
             "# configure from scratch out of tree and build",

@@ -411,6 +411,7 @@ class SharedLibInstall(TemplateFamily):
             f"for src in {lib_dir}/*.c; do",
             f'    gcc -c -O2 -fPIC{vis} -Iinclude -I{lib_dir} "$src" -o "build/$(basename "${{src%.c}}").o"',
             "done",
+            "ld --version | sed -n 1p  # the linker that writes the SONAME",
             f"gcc -shared -Wl,-soname,{soname} -o build/{real} build/*.o",
             f"nm -D --defined-only build/{real}",
             f"install -d {prefix}/lib {prefix}/include {prefix}/bin",

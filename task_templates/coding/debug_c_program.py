@@ -701,6 +701,7 @@ class DebugCProgram(TemplateFamily):
             "cat Makefile",
             f"wc -l {' '.join(src)}",
             f"head -n 12 {sample_dir}/input1.txt",
+            "getconf LONG_BIT  # integer widths decide where arithmetic overflows",
             f"od -c {sample_dir}/input1.txt | grep -m 3 '\\\\r' || true",
             "make 2>&1 | tail -n 25 || true",
         ]

@@ -619,6 +619,7 @@ class OpensslVaultRecovery(TemplateFamily):
             "json.dump(out, open(sys.argv[2], 'w'), indent=2)",
             "PY",
             f"cat {answers_path}",
+            'shred -u "$ANS"  # the scratch copy held the secrets in the clear',
         ]
 
         # --- instruction ---------------------------------------------------------------------

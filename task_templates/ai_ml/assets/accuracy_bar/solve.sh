@@ -16,6 +16,7 @@ diff <(head -n 1 @TRAIN@ | tr ',' '\n') <(head -n 1 @TEST@ | tr ',' '\n') || tru
 comm -3 <(head -n 1 @TRAIN@ | tr ',' '\n' | sort) <(head -n 1 @TEST@ | tr ',' '\n' | sort)
 # How many rows have empty, NA or ? cells?
 grep -c -E ',(NA|\?)?(,|$)' @TRAIN@ || true
+lscpu | sed -n '1,8p'  # how much compute the model search may use
 mkdir -p "$(dirname @OUTPUT@)"
 cat > /tmp/fit_model.py <<'PY'
 import argparse
@@ -204,7 +205,7 @@ def main():
 
 main()
 PY
-timeout 900 python3 /tmp/fit_model.py --train @TRAIN@ --test @TEST@ --target @TARGET@ \
+timeout 900 nice -n 5 python3 /tmp/fit_model.py --train @TRAIN@ --test @TEST@ --target @TARGET@ \
     --classes @CLASSES@ --out @OUTPUT@ --bar @BAR@ | tee /tmp/fit.log
 acc=$(sed -n 's/^chosen: .*(holdout \([0-9.]*\),.*/\1/p' /tmp/fit.log)
 echo "holdout accuracy $acc clears the bar @BAR@: $(echo "$acc >= @BAR@" | bc)"

@@ -5,6 +5,7 @@ set -euo pipefail
 ls -l @INPUT@
 wc -l @INPUT@
 head -n 5 @INPUT@
+shuf -n 3 --random-source=@INPUT@ @INPUT@  # a few rows from the middle, too
 cut -d, -f1 @INPUT@ | tail -n +2 | sort | uniq -d | head
 awk -F, 'NR > 1 && $5 !~ /^[0-9]+$/ {print $5}' @INPUT@ | sort | uniq -c
 sha256sum @INPUT@ > /tmp/input.sha256

@@ -7,6 +7,7 @@ REPORT=@REPORT@
 ls -l "$(dirname "$CSV")"
 jq -r 'to_entries[] | "\(.key) every \(.value.interval_s)s in [\(.value.min), \(.value.max)] \(.value.unit)"' "$SPEC"
 sed -n '1,5p' "$CSV"
+tac "$CSV" | sed -n '1,3p'  # the latest readings
 tail -n +2 "$CSV" | cut -d, -f1 | sort | uniq -c
 awk -F, 'NR > 1 && ($3 == "" || $3 == "NaN")' "$CSV" | wc -l
 tail -n +2 "$CSV" | cut -d, -f1,2 | sort | uniq -d | wc -l

@@ -5,6 +5,7 @@ set -euo pipefail
 DB=@DB@
 WORK=$(mktemp -d)
 ls -lh "$DB"
+dpkg-query -W -f='${Package} ${Version}\n' sqlite3  # which SQL dialect and functions
 sqlite3 "$DB" '.tables'
 sqlite3 "$DB" '.schema'
 sqlite3 -header -column "$DB" 'SELECT status, COUNT(*) AS orders FROM orders GROUP BY status;'

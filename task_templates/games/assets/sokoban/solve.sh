@@ -5,6 +5,8 @@ set -euo pipefail
 LEVEL=@LEVEL@
 ANSWER=@ANSWER@
 cat -A "$LEVEL" | sed -n '1,20p'
+# The exact bytes: a tab or a trailing blank would shift every column after it.
+hexdump -C "$LEVEL" | sed -n '1,4p'
 wc -l "$LEVEL"
 grep -o '[$*]' "$LEVEL" | wc -l
 grep -o '[.*+]' "$LEVEL" | wc -l

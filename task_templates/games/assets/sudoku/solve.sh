@@ -36,5 +36,5 @@ solved = solve(cells)
 for r in range(9):
     print("".join(map(str, solved[r * 9:r * 9 + 9])))
 PY
-paste -d' ' "$PUZZLE" "$ANSWER"
+paste -d' ' "$PUZZLE" "$ANSWER" | column -t
 awk 'length($0) != 9 {bad = 1} END {exit bad}' "$ANSWER"

@@ -30,6 +30,7 @@ for _ in $(seq 50); do
     if curl -s -o /dev/null http://127.0.0.1:@PORT@/; then break; fi
     sleep 0.1
 done
+pidof nginx
 ps -o user,pid,args -C nginx
 @PROBES@
 tail -n 5 @RUN@/access.log

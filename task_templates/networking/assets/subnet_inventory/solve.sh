@@ -3,6 +3,7 @@
 set -euo pipefail
 cd @BASE@
 ls -la
+hostname
 sha256sum @SUBNETS@ @HOSTS@ > /tmp/inputs.sha256
 nl -ba @SUBNETS@ | sed -n '1,25p'
 grep -v '^#' @SUBNETS@ | grep -c .

@@ -6,6 +6,7 @@ set -euo pipefail
 in=@INPUT@
 out=@OUTPUT@
 ls -l "$(dirname "$in")"
+locale  # printf and sort read LC_NUMERIC: a decimal comma would corrupt the numbers
 head -n 25 "$in"
 echo "integrals to do: $(grep -v '^#' "$in" | grep -c '|')"
 grep -v '^#' "$in" | grep '|' | cut -d'|' -f1 | tr -d ' ' > /tmp/ids.txt

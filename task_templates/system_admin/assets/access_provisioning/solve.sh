@@ -98,3 +98,4 @@ if [ -n "$(section sudo)" ]; then
     rm -f /tmp/sudoers.new
     visudo -c
 fi
+section users | cut -d: -f1 | xargs -n 1 groups  # as sudo and logins will see them

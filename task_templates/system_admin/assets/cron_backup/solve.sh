@@ -74,6 +74,7 @@ scratch=$(mktemp -d)
 cp -a @SRC@ "$scratch/src"
 chown -R nobody "$scratch"
 runuser -u nobody -- @SCRIPT@ "$scratch/src" "$scratch/out"
+sync
 ls -la "$scratch/out"
 tar -tzf "$scratch"/out/@SITE@-*.tar.gz | sort | sed -n "1,40p"
 #if MEDIUM

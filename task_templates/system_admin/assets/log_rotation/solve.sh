@@ -2,6 +2,7 @@
 # Reference solution: look at the logs, count errors with a helper, then write and test the policy.
 set -euo pipefail
 ls -la @LOGDIR@
+df -h @LOGDIR@  # room for the rotated copies?
 head -n 5 @LOGDIR@/@APP@.log
 zcat @LOGDIR@/*.gz | sed -n "1,5p"
 zgrep -c -E ' (ERROR|CRITICAL) ' @LOGDIR@/*.gz || true
@@ -89,5 +90,6 @@ for i in 1 2 3; do
     logrotate -f -s "$scratch/state" "$scratch/policy"
 done
 ls -la "$scratch/@APP@"
+gunzip -t "$scratch/@APP@"/*.gz  # every compressed generation must be intact
 rm -rf "$scratch"
 sha256sum @LOGDIR@/*

@@ -24,7 +24,8 @@ timeout 20 "$SCRIPT" start </dev/null >/tmp/start.out 2>&1 || echo "start exited
 sleep 3
 cat /tmp/start.out
 tail -n 5 "$(dirname "$logfile")/console.log" 2>/dev/null || true
-for pid in $(pgrep -f "$daemon" || true); do kill -KILL "$pid"; done
+top -b -n 1 | sed -n '1,12p'
+pkill -KILL -f "$daemon" || true
 rm -f /run/@SVC@/@SVC@.pid
 
 # The service user must be able to read its config (content stays as it is).
