@@ -5,6 +5,7 @@ set -euo pipefail
 ls -l @SAMPLE_DIR@
 realpath @SAMPLE@
 which python3
+printenv PATH
 head -n 5 @SAMPLE@
 wc -l @SAMPLE@
 head -n 1 @SAMPLE@ | tr ',' '\n' | nl

@@ -7,7 +7,7 @@ sha256sum @HOME@/* > /tmp/api.sha256
 cat @HOME@/API.md
 grep -n -e 429 -e Retry-After -e 503 @HOME@/API.md
 head -c 300 @HOME@/config.json; echo
-python3 @HOME@/server.py --port @PORT@ --config @HOME@/config.json &
+nohup python3 @HOME@/server.py --port @PORT@ --config @HOME@/config.json > /tmp/api-server.log 2>&1 &
 server=$!
 for _ in $(seq 50); do
     if curl -s -o /dev/null http://127.0.0.1:@PORT@/; then break; fi
@@ -159,6 +159,7 @@ chmod 755 @CLIENT@
 time python3 @CLIENT@ --base-url http://127.0.0.1:@PORT@ --credentials @CREDS@ --out @OUTPUT@ 2>&1 | tee /tmp/harvest.log
 python3 -m json.tool @OUTPUT@
 wc -c @OUTPUT@
+tail -n 5 /tmp/api-server.log
 kill "$server"
 wait "$server" || true
 sha256sum -c /tmp/api.sha256

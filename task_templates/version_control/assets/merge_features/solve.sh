@@ -15,7 +15,7 @@ ls -la "$(dirname "$module")" tests
 new_helper=""
 for branch in @BRANCHES@; do
     git diff --stat "main...$branch" | tail -n 1
-    diff <(git show "main:$module") <(git show "$branch:$module") | grep -c '^[<>]' || true
+    sdiff -s <(git show "main:$module") <(git show "$branch:$module") | wc -l || true
     name=$(git show "$branch:$module" | grep -oE '^def _[a-z_]*values' | sed 's/^def //' || true)
     if [ -n "$name" ] && [ "$name" != "_values" ]; then new_helper=$name; fi
 done
