@@ -94,6 +94,13 @@ def test_unset_temperature_is_left_to_the_endpoint(llm_stub, api_key, provider):
     assert "temperature" not in llm_stub.requests[0].body
 
 
+def test_anthropic_refuses_system_messages_mid_chat(llm_stub, api_key):
+    late_system = [*CHAT, {"role": "assistant", "content": "Sure."}, CHAT[0]]
+    with pytest.raises(LitecoderError, match="system messages only at the start"):
+        run(chat_once(config(llm_stub, "anthropic"), late_system))
+    assert llm_stub.requests == []
+
+
 def test_openai_raw_completion_round_trip(llm_stub, api_key):
     llm_stub.add(Reply(" Find every file over 1 MB.", input_tokens=12, output_tokens=7))
     prompt = "<|im_start|>system\nYou write terminal tasks.<|im_end|>\n<|im_start|>user\n"
