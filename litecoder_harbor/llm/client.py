@@ -160,8 +160,8 @@ class LLMClient:
         )
 
     def _wait_s(self, attempt: int, retry_after: float | None) -> float:
-        """The server's Retry-After, else doubling backoff; jittered so that clients throttled
-        together do not come back together; never longer than backoff_max_s."""
+        """The server's Retry-After, else doubling backoff with jitter (clients throttled together
+        should not come back together); never longer than backoff_max_s."""
         cap = self.config.backoff_max_s
         if retry_after is not None:
             return min(retry_after, cap)
