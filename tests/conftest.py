@@ -43,3 +43,13 @@ def sample_task(tmp_path_factory, docker_ready) -> Path:
     out = tmp_path_factory.mktemp("sample")
     draft = next(iter_template_drafts(1, 1, difficulty="easy"))
     return write_task(draft, out)
+
+
+@pytest.fixture
+def llm_stub(monkeypatch):
+    """A local OpenAI- and Anthropic-compatible server on a free port, answering from a script."""
+    from llm_stub import StubLLM
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")  # a proxy from the environment must not see it
+    with StubLLM() as stub:
+        yield stub

@@ -1,0 +1,201 @@
+"""A local stand-in for LLM endpoints: the OpenAI chat and completions protocol and Anthropic's
+messages protocol (non-streaming), answering from a script and recording every request.
+
+Tests point the real SDK clients at it through their base URL, so everything from request
+encoding to error headers goes through the same code paths as against a hosted provider.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+@dataclass
+class Reply:
+    """A successful answer. Token counts default to word counts of the request and the text."""
+
+    text: str
+    input_tokens: int | None = None
+    output_tokens: int | None = None
+
+
+@dataclass
+class Fail:
+    """An HTTP error answer, e.g. `Fail(429, retry_after="1")` or `Fail(500)`."""
+
+    status: int
+    retry_after: str | None = None
+
+
+@dataclass
+class Disconnect:
+    """Close the connection without answering, as a crashed or overloaded server does."""
+
+
+Scripted = str | Reply | Fail | Disconnect
+
+
+@dataclass
+class Request:
+    path: str
+    headers: dict[str, str]
+    body: dict
+
+
+@dataclass
+class StubLLM:
+    """Answers requests in arrival order from `script`; an empty script answers 400."""
+
+    delay_s: float = 0.0
+    script: deque[Scripted] = field(default_factory=deque)
+    requests: list[Request] = field(default_factory=list)
+    max_in_flight: int = 0
+    _in_flight: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def add(self, *replies: Scripted) -> None:
+        with self._lock:
+            self.script.extend(replies)
+
+    @property
+    def url(self) -> str:
+        """Base URL for the Anthropic SDK, which appends /v1/messages itself."""
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    @property
+    def openai_url(self) -> str:
+        """Base URL for the OpenAI SDK, which appends /chat/completions or /completions."""
+        return f"{self.url}/v1"
+
+    def start(self) -> StubLLM:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, args=(0.05,), daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def __enter__(self) -> StubLLM:
+        return self.start()
+
+    def __exit__(self, *exc_info) -> None:
+        self.stop()
+
+    def _next(self, request: Request) -> Scripted | None:
+        with self._lock:
+            self.requests.append(request)
+            self._in_flight += 1
+            self.max_in_flight = max(self.max_in_flight, self._in_flight)
+            return self.script.popleft() if self.script else None
+
+    def _done(self) -> None:
+        with self._lock:
+            self._in_flight -= 1
+
+
+def _words(value) -> int:
+    """Rough token count: words in every string of the request body's prompt or messages."""
+    if isinstance(value, str):
+        return len(value.split())
+    if isinstance(value, list):
+        return sum(_words(item) for item in value)
+    if isinstance(value, dict):
+        return sum(_words(item) for item in value.values())
+    return 0
+
+
+def _success(path: str, body: dict, reply: Reply) -> dict:
+    prompt = [body.get("prompt", ""), body.get("messages", []), body.get("system", "")]
+    input_tokens = _words(prompt) if reply.input_tokens is None else reply.input_tokens
+    output_tokens = len(reply.text.split()) if reply.output_tokens is None else reply.output_tokens
+    usage = {
+        "prompt_tokens": input_tokens,
+        "completion_tokens": output_tokens,
+        "total_tokens": input_tokens + output_tokens,
+    }
+    common = {"id": "stub-1", "created": int(time.time()), "model": body.get("model", "")}
+    if path == "/v1/chat/completions":
+        choice = {"index": 0, "message": {"role": "assistant", "content": reply.text}}
+        return {
+            **common,
+            "object": "chat.completion",
+            "choices": [{**choice, "finish_reason": "stop", "logprobs": None}],
+            "usage": usage,
+        }
+    if path == "/v1/completions":
+        choice = {"index": 0, "text": reply.text, "finish_reason": "stop", "logprobs": None}
+        return {**common, "object": "text_completion", "choices": [choice], "usage": usage}
+    return {
+        "id": common["id"],
+        "type": "message",
+        "role": "assistant",
+        "model": common["model"],
+        "content": [{"type": "text", "text": reply.text}],
+        "stop_reason": "end_turn",
+        "stop_sequence": None,
+        "usage": {"input_tokens": input_tokens, "output_tokens": output_tokens},
+    }
+
+
+def _error(path: str, status: int, message: str) -> dict:
+    if path == "/v1/messages":
+        return {"type": "error", "error": {"type": "api_error", "message": message}}
+    return {"error": {"message": message, "type": "stub_error", "code": status}}
+
+
+def _handler_for(stub: StubLLM) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_POST(self) -> None:
+            length = int(self.headers.get("Content-Length", 0))
+            body = json.loads(self.rfile.read(length) or b"{}")
+            request = Request(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+            scripted = stub._next(request)
+            try:
+                time.sleep(stub.delay_s)
+                self._answer(scripted, body)
+            finally:
+                stub._done()
+
+        def _answer(self, scripted: Scripted | None, body: dict) -> None:
+            if self.path not in ("/v1/chat/completions", "/v1/completions", "/v1/messages"):
+                return self._send(404, _error(self.path, 404, f"no route {self.path}"))
+            if scripted is None:
+                return self._send(400, _error(self.path, 400, "stub: no scripted reply left"))
+            if isinstance(scripted, Disconnect):
+                self.close_connection = True
+                self.connection.shutdown(socket.SHUT_RDWR)
+                return None
+            if isinstance(scripted, Fail):
+                headers = {"Retry-After": scripted.retry_after} if scripted.retry_after else {}
+                message = f"stub: scripted {scripted.status}"
+                return self._send(
+                    scripted.status, _error(self.path, scripted.status, message), headers
+                )
+            reply = Reply(scripted) if isinstance(scripted, str) else scripted
+            return self._send(200, _success(self.path, body, reply))
+
+        def _send(self, status: int, payload: dict, headers: dict[str, str] | None = None) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            for name, value in (headers or {}).items():
+                self.send_header(name, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, format: str, *args) -> None:  # keep test output clean
+            pass
+
+    return Handler
