@@ -342,7 +342,8 @@ def load_spec(path: Path | str) -> DomainSpec:
 
 
 def _spec_error(path: Path, text: str, exc: ValidationError) -> LitecoderError:
-    errors = exc.errors(include_url=False)
+    # An unknown key first: it is usually a misspelling, and the cause of a "field required".
+    errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
     first = errors[0]
     line = _line_of(yaml.compose(text, Loader=_SpecLoader), first["loc"])
     message = f"{path}: {_dotted(first['loc'])}: {_describe(first)} (line {line})"
@@ -350,7 +351,7 @@ def _spec_error(path: Path, text: str, exc: ValidationError) -> LitecoderError:
     if not others:
         return LitecoderError(message)
     listed = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
-    return LitecoderError(message, hint=f"{len(others)} more: {listed}")
+    return LitecoderError(message, hint=f"and {len(others)} more: {listed}")
 
 
 def _dotted(loc: tuple) -> str:
