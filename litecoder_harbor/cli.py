@@ -21,6 +21,8 @@ app = typer.Typer(
 )
 images_app = typer.Typer(help="Base images the task templates build on.", no_args_is_help=True)
 app.add_typer(images_app, name="images")
+spec_app = typer.Typer(help="Domain specifications for the LLM backend.", no_args_is_help=True)
+app.add_typer(spec_app, name="spec")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -95,6 +97,79 @@ def families() -> None:
     for family in sorted(load_families().values(), key=lambda f: (f.domain, f.name)):
         table.add_row(family.name, family.domain.value, family.description)
     console.print(table)
+
+
+@spec_app.command("check")
+@one_line_errors
+def spec_check(
+    path: Annotated[Path, typer.Argument(help="The domain spec (YAML).")],
+    n: Annotated[
+        int | None, typer.Option("--n", help="Plan this many tasks (default: the spec's tasks).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the plan's sub-topic order.")] = 0,
+) -> None:
+    """Check a domain spec and show how a run of --n tasks would be split."""
+    import os
+    from collections import Counter
+
+    from litecoder_harbor.gen.domains import Difficulty
+    from litecoder_harbor.gen.spec import Stage, load_spec, plan_tasks
+
+    spec = load_spec(path)
+    slots = plan_tasks(spec, n, seed)
+    planned = Counter((s.domain, s.difficulty) for s in slots)
+    levels = list(Difficulty)
+
+    table = Table(title=f"{path}: {len(slots)} task(s) planned, seed {seed}")
+    for column in ("domain", "share", "sub-topics", "tasks", *levels):
+        left = column in ("domain", "share")
+        table.add_column(column, justify="left" if left else "right", no_wrap=left)
+    for entry in spec.domains:
+        share = f"{entry.tasks} of {spec.tasks}" if entry.tasks else f"weight {entry.weight or 1:g}"
+        counts = [planned[entry.domain, level] for level in levels]
+        table.add_row(
+            entry.domain.value,
+            share,
+            str(len(entry.subtopics)),
+            str(sum(counts)),
+            *map(str, counts),
+        )
+    table.add_section()
+    totals = [sum(planned[e.domain, level] for e in spec.domains) for level in levels]
+    mix = [
+        f"{t} ({spec.difficulty.fraction(level):.0%})"
+        for t, level in zip(totals, levels, strict=True)
+    ]
+    table.add_row(
+        "total", "", str(sum(len(e.subtopics) for e in spec.domains)), str(len(slots)), *mix
+    )
+    console.print(table)
+
+    stages: dict = {}  # model -> the stages it serves, in pipeline order
+    for stage in Stage:
+        stages.setdefault(spec.models.for_stage(stage), []).append(stage.value)
+    models = Table(title="stage models")
+    for column in ("stages", "provider", "model", "api base", "api key", "USD/Mtok in, out"):
+        models.add_column(column, overflow="fold")
+    for ref, names in stages.items():
+        key = "[green]set[/]" if os.environ.get(ref.key_env) else "[yellow]not set[/]"
+        price = ref.price and f"{ref.price.input_usd_per_mtok:g}, {ref.price.output_usd_per_mtok:g}"
+        models.add_row(
+            ", ".join(names),
+            ref.provider,
+            ref.model,
+            ref.api_base or "[dim]provider default[/]",
+            f"{ref.key_env} ({key})",
+            price or "[dim]none: counts as free[/]",
+        )
+    console.print(models)
+    b = spec.budgets
+    console.print(
+        f"budgets: {b.max_tokens_per_call} tokens per call, ${b.max_total_cost_usd:g} in total, "
+        f"{b.max_repair_rounds} repair round(s) per stage, "
+        f"{b.max_sampling_attempts} sampling attempt(s) per slot",
+        highlight=False,
+    )
 
 
 EnvOption = Annotated[str, typer.Option("--env", help="Harbor environment type or module:Class.")]
