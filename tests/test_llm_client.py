@@ -12,7 +12,7 @@ from pydantic import ValidationError
 import litecoder_harbor.llm.cache
 import litecoder_harbor.llm.client
 from litecoder_harbor.errors import LitecoderError
-from litecoder_harbor.llm import LLMClient, ModelConfig, UsageLedger
+from litecoder_harbor.llm import LLMClient, LLMHTTPError, ModelConfig, UsageLedger
 
 KEY_ENV = "LITECODER_TEST_LLM_KEY"
 KEY = "sk-test-9f8e7d6c5b4a-SECRET"
@@ -185,8 +185,10 @@ def test_exhausted_retries_name_model_and_endpoint(llm_stub, api_key, provider):
 
 def test_client_errors_fail_without_retry(llm_stub, api_key):
     llm_stub.add(Fail(400), "never reached")
-    with pytest.raises(LitecoderError, match="answered HTTP 400"):
+    with pytest.raises(LLMHTTPError, match="answered HTTP 400") as refused:
         run(chat_once(config(llm_stub)))
+    assert refused.value.status == 400
+    assert isinstance(refused.value, LitecoderError)
     assert len(llm_stub.requests) == 1
 
 

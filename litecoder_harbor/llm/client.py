@@ -42,6 +42,15 @@ class ChatMessage(BaseModel):
 _messages = TypeAdapter(list[ChatMessage])
 
 
+class LLMHTTPError(LitecoderError):
+    """The endpoint refused a request with a status not worth retrying. `status` lets a caller
+    react to what the refusal means, e.g. a server without raw completions (404)."""
+
+    def __init__(self, message: str, *, status: int):
+        super().__init__(message)
+        self.status = status
+
+
 class Reply(CachedReply):
     """What the model answered; `cached` when the response cache answered instead."""
 
@@ -145,8 +154,9 @@ class LLMClient:
                     return await call()
             except (openai.APIStatusError, anthropic.APIStatusError) as exc:
                 if not _retryable(exc.status_code):
-                    raise LitecoderError(
-                        f"{where} answered HTTP {exc.status_code}: {exc.message}"
+                    raise LLMHTTPError(
+                        f"{where} answered HTTP {exc.status_code}: {exc.message}",
+                        status=exc.status_code,
                     ) from None
                 failure, wait = f"HTTP {exc.status_code}", _retry_after(exc.response.headers)
             except (openai.APIConnectionError, anthropic.APIConnectionError) as exc:
