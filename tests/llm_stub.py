@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -50,10 +51,17 @@ class Request:
 
 @dataclass
 class StubLLM:
-    """Answers requests in arrival order from `script`; an empty script answers 400."""
+    """Answers requests in arrival order from `script`; an empty script answers 400.
+
+    `responder`, when set, answers every request from its content instead, so concurrent
+    requests get the right answer whatever order they arrive in. Paths in `missing_routes`
+    answer 404 without using the script, as a chat-only server does for /v1/completions.
+    """
 
     delay_s: float = 0.0
     script: deque[Scripted] = field(default_factory=deque)
+    responder: Callable[[Request], Scripted] | None = None
+    missing_routes: set[str] = field(default_factory=set)
     requests: list[Request] = field(default_factory=list)
     max_in_flight: int = 0
     _in_flight: int = 0
@@ -95,6 +103,10 @@ class StubLLM:
             self.requests.append(request)
             self._in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self._in_flight)
+            if request.path in self.missing_routes:
+                return None
+            if self.responder is not None:
+                return self.responder(request)
             return self.script.popleft() if self.script else None
 
     def _done(self) -> None:
@@ -168,7 +180,8 @@ def _handler_for(stub: StubLLM) -> type[BaseHTTPRequestHandler]:
                 stub._done()
 
         def _answer(self, scripted: Scripted | None, body: dict) -> None:
-            if self.path not in ("/v1/chat/completions", "/v1/completions", "/v1/messages"):
+            routes = {"/v1/chat/completions", "/v1/completions", "/v1/messages"}
+            if self.path not in routes - stub.missing_routes:
                 return self._send(404, _error(self.path, 404, f"no route {self.path}"))
             if scripted is None:
                 return self._send(400, _error(self.path, 400, "stub: no scripted reply left"))
