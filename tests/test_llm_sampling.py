@@ -558,6 +558,7 @@ def test_rerun_replays_every_draw_and_verdict_from_the_cache(llm_stub, tmp_path)
     again, sampler_usage, judge_usage = run(llm_stub, SLOTS, cache_dir=tmp_path)
     assert again == first
     assert len(llm_stub.requests) == sent
+    assert [SampledTask.model_validate_json(t.model_dump_json()) for t in first] == first
     assert sampler_usage.stages["sampling"].cached_calls == 3
     assert judge_usage.stages["judge"].cached_calls == 3
 
