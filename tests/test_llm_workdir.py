@@ -14,6 +14,14 @@ from rich.console import Console
 from litecoder_harbor.errors import LitecoderError
 from litecoder_harbor.gen.domains import Difficulty, Domain
 from litecoder_harbor.gen.pipeline import workdir
+from litecoder_harbor.gen.pipeline.replies import (
+    RESOURCE_BOUNDS,
+    ReplyError,
+    ReplyLimits,
+    parse_files,
+    parse_resources,
+    resources_from_measurements,
+)
 from litecoder_harbor.gen.pipeline.workdir import (
     RunInfo,
     StageStatus,
@@ -498,3 +506,388 @@ def test_api_key_values_never_reach_the_disk(tmp_path, monkeypatch):
         b"[redacted ACME_API_KEY]"
         in handle.load_draft(Stage.ENVIRONMENT).environment["seed.bin"].content
     )
+
+
+# --- replies: files -----------------------------------------------------------------------------
+
+ENVIRONMENT_REPLY = """\
+The image installs nothing beyond the base; the log comes from the build context.
+
+```dockerfile path=environment/Dockerfile
+FROM debian:bookworm-slim
+WORKDIR /app
+COPY app.log /var/log/app.log
+COPY rotate.conf /etc/rotate.conf
+```
+
+### environment/app.log
+```
+2024-01-01 start
+```
+
+**`environment/rotate.conf`**
+
+```conf
+keep 3
+```
+"""
+
+
+def test_reply_blocks_are_read_in_every_labelling():
+    parsed = parse_files(ENVIRONMENT_REPLY, Stage.ENVIRONMENT)
+    assert sorted(parsed.files) == [
+        "environment/Dockerfile",
+        "environment/app.log",
+        "environment/rotate.conf",
+    ]
+    assert parsed.files["environment/app.log"].content == "2024-01-01 start\n"
+    assert parsed.warnings == []
+    more = parse_files(
+        "```bash:solution/solve.sh\n#!/bin/bash\nlogrotate -f /etc/rotate.conf\n```\n"
+        "```python file='solution/helper.py'\nprint(1)\n```\n"
+        "```solution/data.txt\nx\n```\n"
+        "**File: solution/notes.md**\n\n```\nnotes\n```\n",
+        Stage.SOLUTION,
+    )
+    assert more.files["solution/solve.sh"] == TaskFile(
+        content="#!/bin/bash\nlogrotate -f /etc/rotate.conf\n", executable=True
+    )
+    assert more.files["solution/helper.py"].executable is False
+    assert more.files["solution/data.txt"].content == "x\n"
+    assert more.files["solution/notes.md"].content == "notes\n"
+
+
+def test_fences_inside_a_file_stay_in_the_file():
+    instruction = "Rotate the log.\n\n```bash\nls /var/log\n```\n\nKeep three copies.\n"
+    nested = parse_files(f"```markdown path=instruction.md\n{instruction}```\n", Stage.REFINEMENT)
+    longer = parse_files(f"````markdown path=instruction.md\n{instruction}````\n", Stage.REFINEMENT)
+    assert nested.files["instruction.md"].content == instruction
+    assert longer.files["instruction.md"].content == instruction
+
+
+def test_parsed_replies_fill_the_draft():
+    draft = make_draft(Stage.REFINEMENT)
+    draft = parse_files(ENVIRONMENT_REPLY, Stage.ENVIRONMENT).apply(draft)
+    assert sorted(draft.environment) == ["Dockerfile", "app.log", "rotate.conf"]
+    draft = parse_files(
+        "```bash path=solution/solve.sh\ncp x y\n```\n```text path=solution/notes.txt\nn\n```\n",
+        Stage.SOLUTION,
+    ).apply(draft)
+    assert (draft.solution, list(draft.solution_files)) == ("cp x y\n", ["notes.txt"])
+    draft = parse_files(
+        "```python path=tests/check.py\nimport verifier_kit\n```\n", Stage.VERIFIER
+    ).apply(draft)
+    assert sorted(draft.tests) == ["check.py", "verifier_kit.py"]
+    assert draft.test_command == "python3 -I -S /tests/check.py"
+    draft = parse_files("```md path=instruction.md\nDo it.\n```", Stage.REFINEMENT).apply(draft)
+    assert draft.instruction == "Do it.\n"
+
+
+def test_static_warnings_come_back_without_refusing():
+    reply = "```dockerfile path=environment/Dockerfile\nFROM debian\nRUN pip install numpy\n```"
+    parsed = parse_files(reply, Stage.ENVIRONMENT)
+    assert parsed.warnings == [
+        "environment/Dockerfile line 2: pip package 'numpy' has no ==version "
+        "(pip packages installed in the image must be pinned with ==)"
+    ]
+
+
+DOCKERFILE = "```dockerfile path=environment/Dockerfile\nFROM debian\n```\n"
+SOLVE = "```bash path=solution/solve.sh\necho done\n```\n"
+CHECK = "```python path=tests/check.py\nprint(1)\n```\n"
+
+
+@pytest.mark.parametrize(
+    ("stage", "reply", "feedback"),
+    [
+        (
+            Stage.SOLUTION,
+            "Run `echo done` and you are finished.",
+            "your reply had no fenced code blocks: send each file as a fenced block labelled "
+            "with its path, e.g. ```bash path=solution/solve.sh",
+        ),
+        (
+            Stage.SOLUTION,
+            "Here:\n```bash\necho done\n```\n",
+            "your reply had no fenced block for solution/solve.sh (it had 1 fenced block(s) "
+            "without a path, the first at line 2: label each file's block, e.g. "
+            "```bash path=solution/solve.sh)",
+        ),
+        (
+            Stage.ENVIRONMENT,
+            DOCKERFILE + "```text path=/app/data.csv\na\n```\n",
+            "/app/data.csv is an absolute path: label each block with the file's path inside "
+            "the task, e.g. environment/Dockerfile",
+        ),
+        (
+            Stage.ENVIRONMENT,
+            DOCKERFILE + "```text path=environment/../tests/x.py\na\n```\n",
+            "environment/../tests/x.py climbs out of its folder with '..': name files inside "
+            "the task",
+        ),
+        (
+            Stage.ENVIRONMENT,
+            DOCKERFILE + CHECK,
+            "the environment stage writes only files under environment/; leave tests/check.py "
+            "out (tests are written later and must never be part of the image)",
+        ),
+        (
+            Stage.SOLUTION,
+            SOLVE + CHECK,
+            "the solution stage writes only files under solution/; leave tests/check.py out "
+            "(the solution must not see or change the tests)",
+        ),
+        (
+            Stage.VERIFIER,
+            CHECK + "```bash path=tests/test.sh\nexit 0\n```\n",
+            "tests/test.sh is generated by the pipeline (it clears stale rewards, then runs "
+            "`python3 -I -S /tests/check.py`): write the checker as tests/check.py",
+        ),
+        (
+            Stage.VERIFIER,
+            CHECK + "```python path=tests/verifier_kit.py\nx = 1\n```\n",
+            "tests/verifier_kit.py is supplied by the pipeline: import it in tests/check.py "
+            "instead of writing it",
+        ),
+        (
+            Stage.ENVIRONMENT,
+            DOCKERFILE + "```toml path=task.toml\n[agent]\n```\n",
+            "task.toml is written by the pipeline; leave it out",
+        ),
+        (
+            Stage.ENVIRONMENT,
+            "```dockerfile path=Dockerfile\nFROM debian\n```\n",
+            "Dockerfile is not a path inside the task: label each block with its path from the "
+            "task's root (instruction.md, environment/..., solution/..., tests/...), e.g. "
+            "environment/Dockerfile",
+        ),
+        (
+            Stage.ENVIRONMENT,
+            DOCKERFILE + '```text path="environment/my data.csv"\na\n```\n',
+            "'environment/my data.csv': file paths must not contain spaces or control characters",
+        ),
+        (
+            Stage.ENVIRONMENT,
+            DOCKERFILE + "```text path=environment\\data.csv\na\n```\n",
+            "environment\\data.csv: write paths with forward slashes",
+        ),
+        (
+            Stage.SOLUTION,
+            SOLVE + SOLVE.replace("done", "twice"),
+            "your reply has two blocks for solution/solve.sh (lines 1 and 4): send each file once",
+        ),
+        (
+            Stage.SOLUTION,
+            "```bash path=solution/solve.sh\necho done\n",
+            "the block for solution/solve.sh (line 1) is never closed: end it with a line "
+            "holding only ```",
+        ),
+        (
+            Stage.SOLUTION,
+            "```bash path=solution/solve.sh\n\n```\n",
+            "solution/solve.sh is empty",
+        ),
+        (
+            Stage.ENVIRONMENT,
+            DOCKERFILE + "```text path=environment/blob\na\x00b\n```\n",
+            "environment/blob contains NUL characters: send text files only",
+        ),
+        (
+            Stage.ENVIRONMENT,
+            "```dockerfile path=environment/Dockerfile\nFROM debian\nCOPY tests/ /tests/\n```",
+            "environment/Dockerfile line 2: COPY tests/ (tests and solution must never be "
+            "copied into the image)",
+        ),
+        (
+            Stage.ENVIRONMENT,
+            "```dockerfile path=environment/Dockerfile\nFROM debian\nCOPY data.csv /app/\n```",
+            "environment/Dockerfile line 2: COPY source 'data.csv' not in environment/ (every "
+            "file a Dockerfile COPY/ADD names must exist in environment/)",
+        ),
+        (
+            Stage.ENVIRONMENT,
+            DOCKERFILE + "```python path=environment/tests/check.py\nx\n```\n",
+            "environment/tests: environment/tests/ is inside the build context (tests and "
+            "solution must never be copied into the image)",
+        ),
+        (
+            Stage.VERIFIER,
+            CHECK + "```bash path=tests/prepare.sh\ncurl -sO https://example.com/x\n```\n",
+            "tests/prepare.sh line 1: `curl` fetches from the network while grading (grading "
+            "must not download anything (apt, pip, uv, curl, ...))",
+        ),
+    ],
+)
+def test_unusable_replies_are_refused_with_feedback_for_the_model(stage, reply, feedback):
+    with pytest.raises(ReplyError) as caught:
+        parse_files(reply, stage)
+    assert str(caught.value) == feedback
+
+
+def test_every_problem_of_a_reply_is_reported_at_once():
+    reply = "```bash\necho\n```\n" + CHECK + "```text path=solution/../notes\nx\n```\n"
+    with pytest.raises(ReplyError) as caught:
+        parse_files(reply, Stage.SOLUTION)
+    assert len(caught.value.reasons) == 3
+    message = str(caught.value)
+    assert message.startswith("your reply has 3 problems:\n- the solution stage writes only ")
+    assert "\n- solution/../notes climbs out of its folder with '..'" in message
+    assert "\n- your reply had no fenced block for solution/solve.sh (it had 1 fenced " in message
+
+
+def test_a_reply_cut_off_at_the_length_limit_says_so():
+    cut = Reply(
+        text="```bash path=solution/solve.sh\necho do",
+        finish_reason="length",
+        input_tokens=1,
+        output_tokens=8192,
+    )
+    with pytest.raises(ReplyError, match="^your reply was cut off at the length limit inside "):
+        parse_files(cut, Stage.SOLUTION)
+
+
+def test_size_limits():
+    big = DOCKERFILE + "```text path=environment/a.csv\n" + "x" * 120 + "\n```\n"
+    with pytest.raises(ReplyError) as caught:
+        parse_files(big, Stage.ENVIRONMENT, limits=ReplyLimits(max_file_bytes=100))
+    assert caught.value.reasons == [
+        "environment/a.csv is 121 bytes; a file may have at most 100: generate large inputs "
+        "in a script or a RUN step instead of pasting them"
+    ]
+    many = DOCKERFILE + "".join(
+        f"```text path=environment/{name}.txt\n{'y' * 60}\n```\n" for name in "ab"
+    )
+    with pytest.raises(ReplyError) as caught:
+        parse_files(many, Stage.ENVIRONMENT, limits=ReplyLimits(max_files=2, max_total_bytes=130))
+    assert caught.value.reasons == [
+        "your files add up to 134 bytes; a reply may write at most 130",
+        "your reply writes 3 files; at most 2",
+    ]
+    assert parse_files(
+        many, Stage.ENVIRONMENT, limits=ReplyLimits(max_files=3, max_total_bytes=134)
+    )
+
+
+def test_paths_through_a_symlink_in_the_task_are_refused(tmp_path):
+    (tmp_path / "environment").mkdir()
+    (tmp_path / "environment" / "data").symlink_to("/etc")
+    reply = DOCKERFILE + "```text path=environment/data/passwd\nroot::0:0\n```\n"
+    with pytest.raises(ReplyError) as caught:
+        parse_files(reply, Stage.ENVIRONMENT, root=tmp_path)
+    assert str(caught.value) == (
+        "environment/data/passwd goes through environment/data, a symbolic link in the task; "
+        "write plain files"
+    )
+    assert parse_files(reply, Stage.ENVIRONMENT).files  # no task dir: nothing to go through
+
+
+# --- replies: resources -------------------------------------------------------------------------
+
+
+def test_resources_follow_the_measured_runs():
+    quick = resources_from_measurements(
+        oracle_seconds=5, build_seconds=40, difficulty=Difficulty.EASY
+    )
+    assert (quick.cpus, quick.memory_mb, quick.storage_mb) == (1, 1024, 4096)
+    timeouts = ("build_timeout_sec", "agent_timeout_sec", "verifier_timeout_sec")
+    assert [getattr(quick, t) for t in timeouts] == [600, 600, 120]  # the difficulty's usual
+    assert quick.adjustments == []
+    slow = resources_from_measurements(300, 400, Difficulty.HARD)
+    assert [getattr(slow, t) for t in timeouts] == [1200, 3000, 900]  # margins over measurements
+    huge = resources_from_measurements(2000, 5000, Difficulty.MEDIUM)
+    assert [getattr(huge, t) for t in timeouts] == [RESOURCE_BOUNDS[t][1] for t in timeouts]
+    assert huge.adjustments == [
+        "build_timeout_sec 15000 lowered to 3600, the most a task may ask for",
+        "agent_timeout_sec 20000 lowered to 7200, the most a task may ask for",
+        "verifier_timeout_sec 6000 lowered to 1800, the most a task may ask for",
+    ]
+    for bad in (-1.0, float("nan"), float("inf")):
+        with pytest.raises(ValueError, match="oracle_seconds must be a finite number"):
+            resources_from_measurements(bad, 10, Difficulty.EASY)
+
+
+MEASURED = resources_from_measurements(60, 100, Difficulty.MEDIUM)  # agent 1200 s, verifier 180 s
+
+
+def test_resource_replies_are_clamped_and_never_under_the_measurements():
+    reply = (
+        "A little more memory helps.\n```json\n"
+        + json.dumps(
+            {
+                "cpus": 16,
+                "memory_mb": "4096",
+                "storage_mb": 100,
+                "agent_timeout_sec": 900,
+                "verifier_timeout_sec": 600,
+                "difficulty": "hard",
+                "tags": ["Log Rotation", "logrotate", "log_rotation", "  ", "x" * 50],
+                "rationale": "ignored",
+            }
+        )
+        + "\n```\n"
+    )
+    resources = parse_resources(reply, MEASURED)
+    assert (resources.cpus, resources.memory_mb, resources.storage_mb) == (8, 4096, 1024)
+    assert (resources.agent_timeout_sec, resources.verifier_timeout_sec) == (1200, 600)
+    assert resources.build_timeout_sec == MEASURED.build_timeout_sec  # left out: measured
+    assert resources.difficulty is Difficulty.HARD
+    assert resources.tags == ["log-rotation", "logrotate", "x" * 32]
+    assert resources.adjustments == [
+        "cpus 16 lowered to 8, the most a task may ask for",
+        "storage_mb 100 raised to 1024, the least a task gets",
+        "agent_timeout_sec 900 raised to 1200, the least the measured run and the difficulty allow",
+    ]
+    assert parse_resources("{}", MEASURED) == MEASURED
+    assert parse_resources('Try {"cpus": 2} please.', MEASURED).cpus == 2
+
+
+def test_resources_go_into_task_toml():
+    config = TaskConfig(metadata={"tags": ["system_admin"], "category": "system_admin"})
+    resources = parse_resources('{"cpus": 2, "tags": ["logs"]}', MEASURED)
+    written = TaskConfig.model_validate_toml(resources.apply(config).model_dump_toml())
+    assert (written.environment.cpus, written.environment.memory_mb) == (2, MEASURED.memory_mb)
+    assert written.environment.build_timeout_sec == MEASURED.build_timeout_sec
+    assert (written.agent.timeout_sec, written.verifier.timeout_sec) == (1200, 180)
+    assert written.metadata == {
+        "tags": ["logs", "system_admin"],
+        "category": "system_admin",
+        "difficulty": "medium",
+    }
+    assert config.environment.cpus is None  # the original is left alone
+
+
+@pytest.mark.parametrize(
+    ("reply", "reasons"),
+    [
+        (
+            "Two CPUs should do.",
+            [
+                "your reply had no JSON object: answer with one ```json block holding cpus, "
+                "memory_mb, storage_mb, build_timeout_sec, agent_timeout_sec, "
+                "verifier_timeout_sec, difficulty, tags"
+            ],
+        ),
+        (
+            '```json\n{"cpus": 2,\n "memory_mb": }\n```',
+            [
+                "the JSON in your reply does not parse: Expecting value at line 2, column 15 of "
+                "its ```json block; answer with one JSON object"
+            ],
+        ),
+        (
+            '{"cpus": "two", "memory_mb": 4.5, "agent_timeout_sec": NaN, "difficulty": "brutal"}',
+            [
+                "cpus: input should be a valid integer, unable to parse string as an integer "
+                '(got "two")',
+                "memory_mb: input should be a valid integer, got a number with a fractional part "
+                "(got 4.5)",
+                "agent_timeout_sec: input should be a finite number (got NaN)",
+                "difficulty: input should be 'easy', 'medium' or 'hard' (got \"brutal\")",
+            ],
+        ),
+    ],
+)
+def test_unusable_resource_replies_are_refused_with_feedback(reply, reasons):
+    with pytest.raises(ReplyError) as caught:
+        parse_resources(reply, MEASURED)
+    assert caught.value.reasons == reasons
