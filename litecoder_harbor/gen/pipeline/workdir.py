@@ -1,0 +1,895 @@
+"""The resumable work directory of an LLM synthesis run.
+
+    <work>/run.json                                   what the run is: spec hash, seed, n, version
+    <work>/tasks/<slot_id>/state.json                 where the task stands (`TaskState`)
+    <work>/tasks/<slot_id>/exchanges/<stage>-<round>-<n>.json   every prompt and reply
+    <work>/tasks/<slot_id>/draft/<stage>.json         the task as the stage last left it (exact)
+    <work>/tasks/<slot_id>/draft/<stage>/             the same, laid out as a Harbor task dir
+
+Every file is written under a temporary name and renamed into place, so a run killed at any
+moment leaves each file whole, old or new. The state is saved after every step: a resumed run
+skips finished stages and restarts an interrupted one at its first unfinished round, with the
+feedback of the round before. Exchanges are written before the state that counts them, and an
+exchange the state does not count yet (the run died in between) is counted when the task is
+opened again. A reply whose file was not yet in place is asked for again when its round
+restarts, which the LLM response cache answers without a second bill.
+
+Keys never enter prompts, but every file is still scrubbed of the values of API-key variables
+before it is written: a leaked key in a shared work dir would be worse than a garbled prompt.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Any, Literal
+
+from harbor.models.task.config import TaskConfig
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    computed_field,
+    model_validator,
+)
+from rich.console import Group
+from rich.table import Table
+
+from litecoder_harbor.errors import LitecoderError
+from litecoder_harbor.gen.spec import DEFAULT_KEY_ENV, DomainSpec, Stage, TaskSlot
+from litecoder_harbor.llm.cache import CachedReply
+from litecoder_harbor.llm.client import ChatMessage
+from litecoder_harbor.llm.config import ModelConfig
+from litecoder_harbor.llm.usage import Usage
+from litecoder_harbor.tasks.model import TaskDraft, TaskFile
+from litecoder_harbor.tasks.writer import materialize
+from litecoder_harbor.validate.engine import Verdict
+
+PIPELINE_VERSION = 1
+"""Bumped when prompts or stage logic change: a work dir of another version is not resumed."""
+
+RUN_IDENTITY = ("spec_hash", "seed", "n", "pipeline_version")
+"""The run.json fields that must match to resume; `created` is only a record."""
+
+KEY_ENVS = frozenset(DEFAULT_KEY_ENV.values())
+MIN_SECRET_LENGTH = 8
+"""Shorter values are not real keys, and scrubbing them would mangle ordinary text."""
+
+TMP_SUFFIX = ".tmp"
+TMP_DIR_PREFIX = ".tmp-"
+_SLOT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_EXCHANGE = re.compile(r"^(?P<stage>[a-z]+)-(?P<round>\d+)-(?P<n>\d+)\.json$")
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class _Record(BaseModel):
+    """Files we write are read back strictly: an unknown key means another format."""
+
+    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
+
+
+# --- run.json ---------------------------------------------------------------------------------
+
+
+def spec_hash(spec: DomainSpec) -> str:
+    """Hash of what the spec says, not how it is written: comments and key order don't count."""
+    canonical = json.dumps(spec.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode()).hexdigest()
+
+
+class RunInfo(_Record):
+    """run.json: the inputs that decide which tasks a run makes and how."""
+
+    spec_hash: str = Field(min_length=1)
+    seed: int = Field(ge=0)
+    n: int = Field(ge=1)
+    pipeline_version: int = PIPELINE_VERSION
+    created: datetime = Field(default_factory=_now)
+
+    @classmethod
+    def for_spec(cls, spec: DomainSpec, *, seed: int, n: int | None = None) -> RunInfo:
+        return cls(spec_hash=spec_hash(spec), seed=seed, n=spec.tasks if n is None else n)
+
+
+# --- state.json -------------------------------------------------------------------------------
+
+
+class StageStatus(StrEnum):
+    PENDING = "pending"
+    RUNNING = "running"  # begun and not finished: a resumed run picks it up here
+    PASSED = "passed"
+    FAILED = "failed"
+
+
+class RoundRecord(_Record):
+    """One attempt of a stage: round 0 is the first, every later one a repair."""
+
+    round: int = Field(ge=0)
+    passed: bool
+    errors: list[str] = Field(
+        default_factory=list, description="What the checks found; fed back in the next round."
+    )
+    finished: datetime
+
+
+class StageRecord(_Record):
+    status: StageStatus = StageStatus.PENDING
+    started: datetime | None = None
+    finished: datetime | None = None
+    rounds: list[RoundRecord] = Field(default_factory=list, description="Completed rounds.")
+    exchanges: list[str] = Field(default_factory=list, description="Files under exchanges/.")
+    seconds: float = Field(default=0.0, ge=0, description="Wall time spent, summed over runs.")
+    usage: Usage = Field(default_factory=Usage)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _drop_derived(cls, data: Any) -> Any:
+        """`repair_rounds` is written for people reading the file; it is recomputed on load."""
+        if isinstance(data, dict):
+            data = {k: v for k, v in data.items() if k != "repair_rounds"}
+        return data
+
+    @computed_field
+    @property
+    def repair_rounds(self) -> int:
+        return max(0, len(self.rounds) - 1)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (StageStatus.PASSED, StageStatus.FAILED)
+
+
+class Rejection(_Record):
+    stage: Stage | None = Field(description="The stage that gave up; none for a bad verdict.")
+    reason: str = Field(min_length=1, description="Short and stable, so the summary counts it.")
+    detail: str = ""
+
+
+class TaskState(_Record):
+    """state.json: everything a resumed run needs to know about one task slot."""
+
+    slot: TaskSlot
+    current_stage: Stage | None = None
+    stages: dict[Stage, StageRecord] = Field(
+        default_factory=lambda: {stage: StageRecord() for stage in Stage}
+    )
+    draft_stage: Stage | None = Field(
+        default=None, description="The last passed stage that saved a draft: the next one's input."
+    )
+    verdict: Verdict | None = None
+    verdict_reason: str = ""
+    rejection: Rejection | None = None
+    created: datetime = Field(default_factory=_now)
+    updated: datetime = Field(default_factory=_now)
+
+    @model_validator(mode="after")
+    def _every_stage(self) -> TaskState:
+        for stage in Stage:
+            self.stages.setdefault(stage, StageRecord())
+        return self
+
+    @property
+    def outcome(self) -> Literal["accepted", "rejected", "in progress"]:
+        if self.rejection is not None:
+            return "rejected"
+        return "accepted" if self.verdict is Verdict.SOUND else "in progress"
+
+
+class Exchange(_Record):
+    """One prompt and the reply to it, as sent and received (scrubbed of key values)."""
+
+    stage: Stage
+    round: int
+    n: int
+    at: datetime
+    model: str | None = None
+    messages: list[ChatMessage] | None = None
+    prompt: str | None = Field(default=None, description="A raw completion prompt.")
+    reply: str
+    finish_reason: str | None = None
+    cached: bool = False
+    usage: Usage
+
+
+class StageStart(BaseModel):
+    """Where a stage (re)starts: the round to run and the errors to feed back in it."""
+
+    stage: Stage
+    round: int
+    feedback: list[str]
+
+
+# --- drafts -----------------------------------------------------------------------------------
+
+
+class StoredFile(_Record):
+    """A task file in JSON: text as is, bytes as base64."""
+
+    text: str | None = None
+    base64: str | None = None
+    executable: bool = False
+
+    @model_validator(mode="after")
+    def _one_content(self) -> StoredFile:
+        if (self.text is None) == (self.base64 is None):
+            raise ValueError("exactly one of text and base64 must be set")
+        return self
+
+    def to_file(self) -> TaskFile:
+        content = self.text if self.text is not None else base64.b64decode(self.base64 or "")
+        return TaskFile(content=content, executable=self.executable)
+
+
+class StoredDraft(_Record):
+    """draft/<stage>.json: a `TaskDraft` that reads back exactly as it was saved."""
+
+    name: str
+    instruction: str
+    environment: dict[str, StoredFile]
+    solution: str
+    solution_files: dict[str, StoredFile]
+    tests: dict[str, StoredFile]
+    test_command: str
+    stop_agent_processes: bool
+    config: dict[str, Any]
+
+    def to_draft(self) -> TaskDraft:
+        return TaskDraft(
+            name=self.name,
+            instruction=self.instruction,
+            environment=_task_files(self.environment),
+            solution=self.solution,
+            solution_files=_task_files(self.solution_files),
+            tests=_task_files(self.tests),
+            test_command=self.test_command,
+            stop_agent_processes=self.stop_agent_processes,
+            config=TaskConfig.model_validate(self.config),
+        )
+
+
+def _task_files(stored: dict[str, StoredFile]) -> dict[str, TaskFile]:
+    return {name: file.to_file() for name, file in stored.items()}
+
+
+# --- writing: atomic, scrubbed ----------------------------------------------------------------
+
+
+class _Writer:
+    """Writes files whole (temporary name, then rename) and never with a key value in them."""
+
+    def __init__(self, secret_envs: Iterable[str]):
+        self.names = KEY_ENVS | frozenset(secret_envs)
+
+    def _secrets(self) -> list[tuple[str, str]]:
+        """(variable, value) of every key variable set now; `*_API_KEY` counts as one too."""
+        names = self.names | {name for name in os.environ if name.endswith("_API_KEY")}
+        found = [(name, os.environ.get(name, "")) for name in names]
+        found = [(name, value) for name, value in found if len(value) >= MIN_SECRET_LENGTH]
+        return sorted(found, key=lambda item: -len(item[1]))  # a key inside another: longest first
+
+    def scrub(self, text: str) -> str:
+        for name, value in self._secrets():
+            for form in {value, json.dumps(value)[1:-1]}:  # as is, and escaped inside JSON
+                text = text.replace(form, f"[redacted {name}]")
+        return text
+
+    def scrub_bytes(self, data: bytes) -> bytes:
+        for name, value in self._secrets():
+            data = data.replace(value.encode(), f"[redacted {name}]".encode())
+        return data
+
+    def write(self, path: Path, text: str) -> None:
+        data = self.scrub(text).encode()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TMP_SUFFIX)
+        try:
+            with os.fdopen(fd, "wb") as file:
+                file.write(data)
+                file.flush()
+                os.fsync(file.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def write_model(self, path: Path, model: BaseModel) -> None:
+        self.write(path, model.model_dump_json(indent=2) + "\n")
+
+    def stored(self, draft: TaskDraft) -> StoredDraft:
+        def files(task_files: dict[str, TaskFile]) -> dict[str, StoredFile]:
+            return {
+                name: StoredFile(text=f.content, executable=f.executable)
+                if isinstance(f.content, str)
+                else StoredFile(
+                    base64=base64.b64encode(self.scrub_bytes(f.content)).decode(),
+                    executable=f.executable,
+                )
+                for name, f in task_files.items()
+            }
+
+        return StoredDraft(
+            name=draft.name,
+            instruction=draft.instruction,
+            environment=files(draft.environment),
+            solution=draft.solution,
+            solution_files=files(draft.solution_files),
+            tests=files(draft.tests),
+            test_command=draft.test_command,
+            stop_agent_processes=draft.stop_agent_processes,
+            config=draft.config.model_dump(mode="json"),
+        )
+
+
+def _read[M: BaseModel](path: Path, model: type[M], hint: str | None = None) -> M:
+    """Load one of our files; a bad one is a LitecoderError naming the file and the field."""
+    try:
+        return model.model_validate_json(path.read_bytes())
+    except ValidationError as exc:
+        error = exc.errors(include_url=False)[0]
+        field = _field_path(error["loc"]) or "(whole file)"
+        message = error["msg"].removeprefix("Value error, ")
+        raise LitecoderError(f"{path}: {field}: {message}", hint=hint) from None
+    except OSError as exc:
+        raise LitecoderError(f"{path}: cannot read it ({exc.strerror})", hint=hint) from None
+
+
+def _field_path(loc: tuple) -> str:
+    """('stages', 'verifier', 'rounds', 0, 'errors') -> 'stages.verifier.rounds[0].errors'"""
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else f".{part}" if out else str(part)
+    return out
+
+
+def _clean_debris(folder: Path) -> None:
+    """Temporary files and folders a killed write left behind in `folder` (not below it)."""
+    if not folder.is_dir():
+        return
+    for path in folder.iterdir():
+        if path.name.startswith(".") and path.name.endswith(TMP_SUFFIX) and path.is_file():
+            path.unlink(missing_ok=True)
+        elif path.name.startswith(TMP_DIR_PREFIX) and path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+
+
+# --- the work dir -----------------------------------------------------------------------------
+
+
+class WorkDir:
+    """One run's work directory; open it with `WorkDir.open`."""
+
+    def __init__(self, root: Path, run: RunInfo, writer: _Writer):
+        self.root = root
+        self.run = run
+        self._writer = writer
+        self._handles: dict[str, TaskHandle] = {}
+
+    @property
+    def tasks_dir(self) -> Path:
+        return self.root / "tasks"
+
+    @classmethod
+    def open(
+        cls,
+        path: Path | str,
+        run_info: RunInfo,
+        *,
+        force_new: bool = False,
+        secret_envs: Iterable[str] = (),
+    ) -> WorkDir:
+        """Create `path` for this run, or resume the run it holds.
+
+        A work dir made with another spec, seed, n or pipeline version is refused with a
+        LitecoderError naming run.json and the field, unless `force_new`: then the old run moves
+        to `superseded/<created>-<spec hash>-s<seed>/` and a new one starts. `secret_envs` adds variables
+        whose values must never be written (spec models' `api_key_env`s) to the known ones.
+        """
+        root = Path(path)
+        if root.exists() and not root.is_dir():
+            raise LitecoderError(f"work dir {root} is a file, not a folder")
+        writer = _Writer(secret_envs)
+        run_file = root / "run.json"
+        _clean_debris(root)
+        if run_file.exists():
+            hint = "fix it, or pass --force-new to start a new run in this work dir"
+            stored = _read(run_file, RunInfo, hint)
+            differing = [f for f in RUN_IDENTITY if getattr(stored, f) != getattr(run_info, f)]
+            if not differing:
+                return cls(root, stored, writer)
+            if not force_new:
+                raise _mismatch(run_file, stored, run_info, differing)
+            _supersede(root, stored)
+        elif (root / "tasks").exists() and any((root / "tasks").iterdir()):
+            raise LitecoderError(
+                f"{run_file} is missing, but {root / 'tasks'} holds task state",
+                hint="restore run.json, or choose another work dir",
+            )
+        writer.write_model(run_file, run_info)
+        return cls(root, run_info, writer)
+
+    def task(self, slot: TaskSlot) -> TaskHandle:
+        """The state of one slot, created on first use; the same handle for the same slot."""
+        if not _SLOT_ID.match(slot.slot_id):
+            raise ValueError(f"slot id {slot.slot_id!r} cannot name a folder")
+        if (handle := self._handles.get(slot.slot_id)) is not None:
+            return handle
+        folder = self.tasks_dir / slot.slot_id
+        for part in (folder, folder / "exchanges", folder / "draft"):
+            _clean_debris(part)
+        state_file = folder / "state.json"
+        if state_file.exists():
+            state = _read(state_file, TaskState, TaskHandle.STATE_HINT)
+            for field in TaskSlot.model_fields:
+                if getattr(state.slot, field) != getattr(slot, field):
+                    raise LitecoderError(
+                        f"{state_file}: slot.{field}: {getattr(state.slot, field)!r} here, "
+                        f"but the plan has {getattr(slot, field)!r} for this slot",
+                        hint="the plan changed under the same spec and seed; use a new work dir",
+                    )
+            handle = TaskHandle(folder, state, self._writer)
+            handle._count_orphan_exchanges()
+        else:
+            handle = TaskHandle(folder, TaskState(slot=slot), self._writer)
+            handle._save()
+        self._handles[slot.slot_id] = handle
+        return handle
+
+    def states(self) -> list[TaskState]:
+        """Every task state on disk, in slot order."""
+        found = [
+            _read(path, TaskState, TaskHandle.STATE_HINT)
+            for path in self.tasks_dir.glob("*/state.json")
+        ]
+        return sorted(found, key=lambda state: state.slot.index)
+
+    def summary(self) -> RunSummary:
+        return RunSummary.of(self.run, self.states())
+
+
+def _mismatch(
+    run_file: Path, stored: RunInfo, wanted: RunInfo, differing: list[str]
+) -> LitecoderError:
+    def shown(info: RunInfo, field: str) -> str:
+        value = getattr(info, field)
+        return value[:12] if field == "spec_hash" else str(value)
+
+    first = differing[0]
+    also = f" (and {', '.join(differing[1:])})" if differing[1:] else ""
+    return LitecoderError(
+        f"{run_file}: {first} differs{also}: this work dir was made with {first} "
+        f"{shown(stored, first)}, this run has {shown(wanted, first)}",
+        hint="resume with the same spec, --seed and --n, choose another work dir, or pass "
+        "--force-new to start over (the old run is kept under superseded/)",
+    )
+
+
+def _supersede(root: Path, old: RunInfo) -> None:
+    """Move the old run aside: tasks first, run.json last, so a kill in between resumes it."""
+    stamp = old.created.strftime("%Y%m%dT%H%M%S")
+    archive = root / "superseded" / f"{stamp}-{old.spec_hash[:8]}-s{old.seed}"
+    archive.mkdir(parents=True, exist_ok=True)
+    if (root / "tasks").exists():
+        os.replace(root / "tasks", archive / "tasks")
+    os.replace(root / "run.json", archive / "run.json")
+
+
+# --- one task ---------------------------------------------------------------------------------
+
+
+class TaskHandle:
+    """Reads and advances one task's state; every change is on disk before the method returns.
+
+    A stage runs as rounds: `begin_stage` says which round to run and what to feed back,
+    `record_exchange` keeps each prompt and reply, `fail_round` closes a round whose checks
+    failed, `finish_stage` closes the stage (the last round passed, or the stage gives up).
+    """
+
+    STATE_HINT = "fix the file, or delete it to redo this task from the start (exchanges are kept)"
+
+    def __init__(self, folder: Path, state: TaskState, writer: _Writer):
+        self.folder = folder
+        self._state = state
+        self._writer = writer
+        self._clock: float | None = None  # monotonic time of the last checkpoint in a stage
+
+    @property
+    def state(self) -> TaskState:
+        """A copy: changes go through the methods, which save them."""
+        return self._state.model_copy(deep=True)
+
+    @property
+    def slot(self) -> TaskSlot:
+        return self._state.slot
+
+    @property
+    def concluded(self) -> bool:
+        return self._state.outcome != "in progress"
+
+    def done(self, stage: Stage) -> bool:
+        """Whether `stage` has finished (passed or failed) in this or an earlier run."""
+        return self._state.stages[stage].is_finished
+
+    def begin_stage(self, stage: Stage) -> StageStart:
+        """Start `stage`, or resume it after a kill at the first round that did not finish."""
+        self._check_open()
+        record = self._state.stages[stage]
+        if record.is_finished:
+            raise ValueError(f"{self.slot.slot_id}: stage {stage} already {record.status}")
+        current = self._state.current_stage
+        if current not in (None, stage):
+            raise ValueError(f"{self.slot.slot_id}: stage {current} is still running")
+        if record.status is StageStatus.PENDING:
+            record.status, record.started = StageStatus.RUNNING, _now()
+        self._state.current_stage = stage
+        self._clock = time.monotonic()
+        self._save()
+        return self._next_round(stage)
+
+    def record_exchange(
+        self,
+        messages: Sequence[Mapping[str, str] | ChatMessage] | str,
+        reply: CachedReply,
+        *,
+        model: ModelConfig | None = None,
+    ) -> Path:
+        """Keep one prompt (chat messages, or a raw completion prompt) and its reply, and book
+        its tokens and cost (through `model`'s prices) against the running stage. A reply the
+        response cache answered costs nothing."""
+        stage, record = self._running()
+        round_ = len(record.rounds)
+        taken = [
+            int(m["n"])
+            for p in self._exchange_files(stage, round_)
+            if (m := _EXCHANGE.match(p.name))
+        ]
+        n = max(taken, default=-1) + 1
+        cached = bool(getattr(reply, "cached", False))
+        usage = (
+            Usage(calls=1, cached_calls=1)
+            if cached
+            else Usage(
+                calls=1,
+                input_tokens=reply.input_tokens,
+                output_tokens=reply.output_tokens,
+                cost_usd=model.cost_usd(reply.input_tokens, reply.output_tokens) if model else 0.0,
+            )
+        )
+        exchange = Exchange(
+            stage=stage,
+            round=round_,
+            n=n,
+            at=_now(),
+            model=model.model if model else None,
+            messages=None
+            if isinstance(messages, str)
+            else [ChatMessage.model_validate(m) for m in messages],
+            prompt=messages if isinstance(messages, str) else None,
+            reply=reply.text,
+            finish_reason=reply.finish_reason,
+            cached=cached,
+            usage=usage,
+        )
+        path = self.folder / "exchanges" / f"{stage}-{round_}-{n}.json"
+        self._writer.write_model(path, exchange)
+        record.exchanges.append(path.name)
+        record.usage += usage
+        self._save()
+        return path
+
+    def fail_round(self, errors: Sequence[str]) -> StageStart:
+        """Close the running round as failed; `errors` are fed back in the next one."""
+        if not errors:
+            raise ValueError("a failed round needs the errors to feed back")
+        stage, record = self._running()
+        record.rounds.append(
+            RoundRecord(
+                round=len(record.rounds), passed=False, errors=list(errors), finished=_now()
+            )
+        )
+        self._save()
+        return self._next_round(stage)
+
+    def finish_stage(
+        self, passed: bool, *, errors: Sequence[str] = (), reason: str | None = None
+    ) -> None:
+        """Close the running stage. Passed: its last round passed, and a draft it saved becomes
+        the next stage's input. Failed: `errors` (if any) close the last round, and the task is
+        rejected with `reason` (default "<stage> failed")."""
+        stage, record = self._running()
+        if passed or errors:
+            record.rounds.append(
+                RoundRecord(
+                    round=len(record.rounds), passed=passed, errors=list(errors), finished=_now()
+                )
+            )
+        record.status = StageStatus.PASSED if passed else StageStatus.FAILED
+        record.finished = _now()
+        self._state.current_stage = None
+        if passed and self._draft_file(stage).exists():
+            self._state.draft_stage = stage
+        if not passed:
+            last = record.rounds[-1].errors if record.rounds else []
+            self._state.rejection = Rejection(
+                stage=stage, reason=reason or f"{stage} failed", detail="; ".join(last)
+            )
+        self._save()
+
+    def reject(self, reason: str, detail: str = "") -> None:
+        """Give up on the task (e.g. the judge finds the idea infeasible, the budget is spent);
+        a stage running now counts as failed."""
+        self._check_open()
+        stage = self._state.current_stage
+        if stage is not None:
+            record = self._state.stages[stage]
+            record.status, record.finished = StageStatus.FAILED, _now()
+            self._tick(record)
+        self._state.current_stage = None
+        self._state.rejection = Rejection(stage=stage, reason=reason, detail=detail)
+        self._save()
+
+    def record_verdict(self, verdict: Verdict, reason: str = "") -> None:
+        """The validation engine's verdict on the finished task; anything but sound rejects it."""
+        self._check_open()
+        self._state.verdict, self._state.verdict_reason = verdict, reason
+        if verdict is not Verdict.SOUND:
+            self._state.rejection = Rejection(
+                stage=None, reason=f"verdict {verdict}", detail=reason
+            )
+        self._save()
+
+    def save_draft(self, draft: TaskDraft) -> Path:
+        """Keep the task as the running stage has it now; returns it laid out as a task dir."""
+        stage, record = self._running()
+        stored = self._writer.stored(draft)
+        json_file = self._draft_file(stage)
+        self._writer.write_model(json_file, stored)
+        # Laid out from what was written, so the folder holds exactly what the JSON does.
+        folder = self._lay_out(stage, _read(json_file, StoredDraft).to_draft())
+        self._tick(record)
+        self._save()
+        return folder
+
+    def load_draft(self, stage: Stage | None = None) -> TaskDraft | None:
+        """The draft `stage` last saved; by default the input of the next stage (the draft of
+        the last passed stage that saved one). None if there is none."""
+        stage = self._state.draft_stage if stage is None else stage
+        if stage is None or not self._draft_file(stage).exists():
+            return None
+        stored = _read(self._draft_file(stage), StoredDraft, "delete it to redo its stage")
+        try:
+            return stored.to_draft()
+        except ValidationError as exc:
+            error = exc.errors(include_url=False)[0]
+            raise LitecoderError(
+                f"{self._draft_file(stage)}: {_field_path(error['loc'])}: {error['msg']}"
+            ) from None
+
+    def draft_dir(self, stage: Stage | None = None) -> Path | None:
+        """The draft as a Harbor task directory (rebuilt if a kill removed it mid-swap)."""
+        stage = self._state.draft_stage if stage is None else stage
+        if stage is None:
+            return None
+        folder = self.folder / "draft" / stage.value
+        if not folder.exists() and (draft := self.load_draft(stage)) is not None:
+            self._lay_out(stage, draft)
+        return folder if folder.exists() else None
+
+    def exchanges(self, stage: Stage | None = None) -> list[Exchange]:
+        """Every exchange kept for this task (or one stage), in the order they were made."""
+        names = [
+            name
+            for s, record in self._state.stages.items()
+            if stage in (None, s)
+            for name in record.exchanges
+        ]
+        found = [_read(self.folder / "exchanges" / name, Exchange) for name in names]
+        return sorted(found, key=lambda e: (e.at, e.round, e.n))
+
+    # --- internals
+
+    def _check_open(self) -> None:
+        if self.concluded:
+            raise ValueError(f"{self.slot.slot_id}: the task is already {self._state.outcome}")
+
+    def _running(self) -> tuple[Stage, StageRecord]:
+        stage = self._state.current_stage
+        if stage is None:
+            raise ValueError(f"{self.slot.slot_id}: no stage is running; call begin_stage first")
+        record = self._state.stages[stage]
+        self._tick(record)
+        return stage, record
+
+    def _tick(self, record: StageRecord) -> None:
+        """Add the wall time since the last checkpoint to the running stage."""
+        now = time.monotonic()
+        if self._clock is not None:
+            record.seconds += now - self._clock
+        self._clock = now if self._state.current_stage is not None else None
+
+    def _next_round(self, stage: Stage) -> StageStart:
+        rounds = self._state.stages[stage].rounds
+        return StageStart(
+            stage=stage, round=len(rounds), feedback=list(rounds[-1].errors) if rounds else []
+        )
+
+    def _save(self) -> None:
+        self._state.updated = _now()
+        self._writer.write_model(self.folder / "state.json", self._state)
+
+    def _draft_file(self, stage: Stage) -> Path:
+        return self.folder / "draft" / f"{stage}.json"
+
+    def _exchange_files(self, stage: Stage, round_: int) -> list[Path]:
+        return sorted((self.folder / "exchanges").glob(f"{stage}-{round_}-*.json"))
+
+    def _lay_out(self, stage: Stage, draft: TaskDraft) -> Path:
+        """Materialize into a temporary folder, then swap it in for the old one."""
+        target = self.folder / "draft" / stage.value
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fresh = Path(tempfile.mkdtemp(prefix=TMP_DIR_PREFIX, dir=target.parent))
+        try:
+            materialize(draft, fresh)
+        except BaseException:
+            shutil.rmtree(fresh, ignore_errors=True)
+            raise
+        retired = None
+        if target.exists():
+            retired = Path(tempfile.mkdtemp(prefix=TMP_DIR_PREFIX, dir=target.parent))
+            os.replace(target, retired / stage.value)
+        os.replace(fresh, target)
+        if retired is not None:
+            shutil.rmtree(retired, ignore_errors=True)
+        return target
+
+    def _count_orphan_exchanges(self) -> None:
+        """Exchanges written just before a kill, whose state update never happened."""
+        counted = {name for record in self._state.stages.values() for name in record.exchanges}
+        orphans = [
+            (path.name, _read(path, Exchange))
+            for path in (self.folder / "exchanges").glob("*.json")
+            if _EXCHANGE.match(path.name) and path.name not in counted
+        ]
+        for name, exchange in sorted(orphans, key=lambda item: item[1].at):
+            record = self._state.stages[exchange.stage]
+            record.exchanges.append(name)
+            record.usage += exchange.usage
+        if orphans:
+            self._save()
+
+
+# --- the summary ------------------------------------------------------------------------------
+
+
+class StageSummary(BaseModel):
+    stage: Stage
+    reached: int = Field(description="Tasks that began the stage.")
+    passed: int
+    failed: int
+    running: int
+    repair_rounds: int = Field(description="Repair rounds of the finished stages, summed.")
+    usage: Usage
+    seconds: float
+
+    @computed_field
+    @property
+    def pass_rate(self) -> float | None:
+        finished = self.passed + self.failed
+        return self.passed / finished if finished else None
+
+    @computed_field
+    @property
+    def mean_repair_rounds(self) -> float | None:
+        finished = self.passed + self.failed
+        return self.repair_rounds / finished if finished else None
+
+
+class RunSummary(BaseModel):
+    """How a run went, stage by stage: what passed, what repairs it took, what it cost."""
+
+    run: RunInfo
+    tasks: int
+    accepted: int
+    rejected: int
+    in_progress: int
+    stages: list[StageSummary]
+    rejections: dict[str, int] = Field(description="Rejection reason -> tasks, most common first.")
+
+    @computed_field
+    @property
+    def usage(self) -> Usage:
+        return sum((s.usage for s in self.stages), Usage())
+
+    @computed_field
+    @property
+    def seconds(self) -> float:
+        return sum(s.seconds for s in self.stages)
+
+    @classmethod
+    def of(cls, run: RunInfo, states: list[TaskState]) -> RunSummary:
+        stages = []
+        for stage in Stage:
+            records = [state.stages[stage] for state in states]
+            count = Counter(record.status for record in records)
+            stages.append(
+                StageSummary(
+                    stage=stage,
+                    reached=len(records) - count[StageStatus.PENDING],
+                    passed=count[StageStatus.PASSED],
+                    failed=count[StageStatus.FAILED],
+                    running=count[StageStatus.RUNNING],
+                    repair_rounds=sum(r.repair_rounds for r in records if r.is_finished),
+                    usage=sum((r.usage for r in records), Usage()),
+                    seconds=sum(r.seconds for r in records),
+                )
+            )
+        outcomes = Counter(state.outcome for state in states)
+        reasons = Counter(state.rejection.reason for state in states if state.rejection)
+        return cls(
+            run=run,
+            tasks=len(states),
+            accepted=outcomes["accepted"],
+            rejected=outcomes["rejected"],
+            in_progress=outcomes["in progress"],
+            stages=stages,
+            rejections=dict(reasons.most_common()),
+        )
+
+    def render(self) -> Group:
+        """Rich tables: one row per stage and a total, then the rejection reasons."""
+        table = Table(
+            title=f"{self.tasks} task(s): {self.accepted} accepted, {self.rejected} rejected, "
+            f"{self.in_progress} in progress",
+            title_justify="left",
+        )
+        table.add_column("stage")
+        for column in ("reached", "passed", "failed", "running", "pass %", "repairs"):
+            table.add_column(column, justify="right")
+        for column in ("tok in", "tok out", "USD", "wall"):
+            table.add_column(column, justify="right")
+        for s in self.stages:
+            rate = "–" if s.pass_rate is None else f"{s.pass_rate:.0%}"
+            repairs = "–" if s.mean_repair_rounds is None else f"{s.mean_repair_rounds:.2f}"
+            counts = (s.reached, s.passed, s.failed, s.running)
+            table.add_row(
+                s.stage.value, *map(str, counts), rate, repairs, *_spent(s.usage, s.seconds)
+            )
+        table.add_section()
+        table.add_row("total", "", "", "", "", "", "", *_spent(self.usage, self.seconds))
+        parts = [table]
+        if self.rejections:
+            reasons = Table(title="rejections", title_justify="left")
+            reasons.add_column("reason")
+            reasons.add_column("tasks", justify="right")
+            for reason, count in self.rejections.items():
+                reasons.add_row(reason, str(count))
+            parts.append(reasons)
+        return Group(*parts)
+
+
+def _spent(usage: Usage, seconds: float) -> list[str]:
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    wall = (
+        f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
+    )
+    return [
+        f"{usage.input_tokens:,}",
+        f"{usage.output_tokens:,}",
+        f"{usage.cost_usd:.4f}",
+        wall,
+    ]
