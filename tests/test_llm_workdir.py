@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import signal
+import time
 
 import pytest
 from harbor.models.task.config import PackageInfo, TaskConfig
@@ -183,6 +184,29 @@ def _dying_replace(kill_at, real_replace):
     return replace
 
 
+def _fork_until_killed(root, slot, kill_at, real_replace, timeout=60.0):
+    """Fork a pipeline run that dies at its kill_at-th rename; its wait status. The test process
+    has threads, so a forked child could in principle hang on a lock one of them held: a child
+    that outlives `timeout` is killed and the test fails, rather than hanging the suite."""
+    pid = os.fork()
+    if pid == 0:
+        workdir.os.replace = _dying_replace(kill_at, real_replace)
+        try:
+            run_pipeline(root, slot)
+        finally:
+            os._exit(0)
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        time.sleep(0.01)
+    os.kill(pid, signal.SIGKILL)
+    os.waitpid(pid, 0)
+    raise AssertionError(f"the child killed at rename {kill_at} hung for {timeout} s")
+
+
+@pytest.mark.filterwarnings("ignore:This process .* is multi-threaded:DeprecationWarning")
 def test_killed_at_any_write_resumes_to_the_same_task(tmp_path, monkeypatch):
     """SIGKILL the pipeline right before each of its file renames in turn (its temporary file
     written, the old file still in place), then resume: the same outcome, no stage that had
@@ -198,14 +222,7 @@ def test_killed_at_any_write_resumes_to_the_same_task(tmp_path, monkeypatch):
 
     for kill_at in range(len(renames)):
         root = tmp_path / f"kill-{kill_at}"
-        pid = os.fork()
-        if pid == 0:  # the child dies at its kill_at-th rename
-            workdir.os.replace = _dying_replace(kill_at, real_replace)
-            try:
-                run_pipeline(root, slot)
-            finally:
-                os._exit(0)
-        _, status = os.waitpid(pid, 0)
+        status = _fork_until_killed(root, slot, kill_at, real_replace)
         assert os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL, kill_at
 
         kept = exchange_files(root, slot)
