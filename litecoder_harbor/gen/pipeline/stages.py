@@ -483,7 +483,7 @@ async def write_verifier(ctx: StageContext, draft: TaskDraft) -> TaskDraft | Non
 
 
 class StageCost(BaseModel):
-    model: str | None
+    model: str
     calls: int
     input_tokens: int
     output_tokens: int
@@ -531,7 +531,7 @@ async def configure_resources(ctx: StageContext, draft: TaskDraft) -> TaskDraft 
         final = _litecoder(
             draft.model_copy(update={"config": config}),
             resource_adjustments=resources.adjustments,
-            judge=ctx.sampled.judge.scores() if ctx.sampled.judge else None,
+            judge=ctx.sampled.judge.scores(),  # an accepted request was judged
             stages=stage_costs(ctx),
         )
         ctx.handle.save_draft(final)
