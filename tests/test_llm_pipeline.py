@@ -200,6 +200,28 @@ def state(tmp_path: Path) -> dict:
 # --- without Docker: every failure here comes before the first build ------------------------
 
 
+def test_dockerfile_prefix_prepended_or_refused():
+    from litecoder_harbor.gen.domains import Domain, dockerfile_prefix
+
+    prefix = dockerfile_prefix(Domain.GAMES)
+    assert stages.with_prefix("COPY a /a\n", prefix) == prefix + "COPY a /a\n"
+    assert stages.with_prefix(prefix + "RUN true\n", prefix) == prefix + "RUN true\n"
+    with pytest.raises(stages.CheckFailed, match="must begin with exactly") as refused:
+        stages.with_prefix("# base\nFROM ubuntu:24.04\nRUN true\n", prefix)
+    assert prefix in str(refused.value) and refused.value.kind == "dockerfile prefix"
+
+
+def test_probe_scripts_parsed_by_kind_and_bounded():
+    from litecoder_harbor.gen.pipeline.replies import parse_probe_scripts
+
+    reply = PROBES + "```bash path=lazy/two.sh\ntrue\n```\n```bash path=lazy/three.sh\n:\n```\n"
+    reply += "```bash path=solution/solve.sh\nexit 0\n```\n"
+    found = parse_probe_scripts(reply, limit=2)
+    assert list(found["lazy"]) == ["guess", "two"] and list(found["valid"]) == ["python"]
+    assert found["lazy"]["guess"] == 'echo "cy 8" > /app/leader.txt\n'
+    assert parse_probe_scripts(NO_PROBES, limit=2) == {"lazy": {}, "valid": {}}
+
+
 def test_malformed_reply_repaired_and_another_rejected_with_its_reason(tmp_path, setup):
     no_path = "```markdown path=instruction.md\nWrite the leader to a file called leader.txt.\n```"
     missing_copy = "```dockerfile path=environment/Dockerfile\nCOPY nowhere.csv /app/\n```"
