@@ -324,7 +324,9 @@ def test_happy_path_task_runs_in_harbor(tmp_path, setup, docker_ready):
     import tomllib
 
     meta = tomllib.loads((task / "task.toml").read_text())["metadata"]
-    assert meta["difficulty"] == "easy" and "scoreboard" in meta["tags"]
+    assert meta["difficulty"] == "easy"
+    assert meta["tags"] == ["awk", "games", "scoreboard", "scoreboards"]
+    assert meta["litecoder"]["models"]["judge"] == "stub-model"
     assert meta["litecoder"]["probes"] == {"lazy/guess": 0.0, "valid/python": 1.0}
     assert meta["litecoder"]["stages"]["solution"]["repair_rounds"] == 1
     assert meta["litecoder"]["stages"]["verifier"]["model"] == "stub-model"

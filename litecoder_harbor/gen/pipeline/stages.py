@@ -287,6 +287,7 @@ def skeleton(ctx: StageContext, instruction: str) -> TaskDraft:
         test_command=PLACEHOLDER_TEST,
     )
     draft.config.task = PackageInfo(name=f"litecoder/{draft.name}")
+    draft.config.metadata["tags"] = [slot.domain.value, slot.subtopic]  # the model's join them
     return _litecoder(
         draft,
         backend="llm",
@@ -491,8 +492,19 @@ class StageCost(BaseModel):
     repair_rounds: int
 
 
+TASK_STAGES = (
+    Stage.REFINEMENT,
+    Stage.ENVIRONMENT,
+    Stage.SOLUTION,
+    Stage.VERIFIER,
+    Stage.RESOURCES,
+)
+"""Stages whose calls belong to one task (sampling and judging batch all slots; their cost is
+in the run summary)."""
+
+
 def stage_costs(ctx: StageContext) -> dict[str, dict]:
-    """Model, tokens, cost and repairs of every stage of this task so far, for task.toml."""
+    """Model, tokens, cost and repairs of this task's own stages so far, for task.toml."""
     state = ctx.handle.state
     return {
         stage.value: StageCost(
@@ -504,6 +516,7 @@ def stage_costs(ctx: StageContext) -> dict[str, dict]:
             repair_rounds=record.repair_rounds,
         ).model_dump()
         for stage, record in state.stages.items()
+        if stage in TASK_STAGES
     }
 
 
@@ -515,7 +528,6 @@ async def configure_resources(ctx: StageContext, draft: TaskDraft) -> TaskDraft 
     floor = resources_from_measurements(
         measured.get("oracle_seconds", 0.0), measured.get("build_seconds", 0.0), slot.difficulty
     )
-    floor.tags = [slot.domain.value, slot.subtopic]
     prompt = (
         _context(draft, Stage.ENVIRONMENT, Stage.SOLUTION)
         + "\n\n"
@@ -532,6 +544,7 @@ async def configure_resources(ctx: StageContext, draft: TaskDraft) -> TaskDraft 
             draft.model_copy(update={"config": config}),
             resource_adjustments=resources.adjustments,
             judge=ctx.sampled.judge.scores(),  # an accepted request was judged
+            models={stage.value: ctx.spec.models.for_stage(stage).model for stage in Stage},
             stages=stage_costs(ctx),
         )
         ctx.handle.save_draft(final)
