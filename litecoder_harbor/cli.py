@@ -282,6 +282,12 @@ def _gen_llm(spec, out, work, n, seed, api_base, env, n_concurrent, force_new) -
         f"{sampling.output_tokens:,} out, USD {sampling.cost_usd:.4f}"
     )
     console.print(f"{len(result.written)} task(s) in {out}; summary in {work / SUMMARY_FILE}")
+    if "budget spent" in result.summary.rejections:
+        err_console.print(
+            "[bold yellow]budget spent:[/] budgets.max_total_cost_usd was reached, so no new "
+            "model calls were made; raise it in the spec and rerun with --force-new (replies "
+            "already paid for come from the work dir's cache)"
+        )
     if not result.written:
         raise typer.Exit(1)
 

@@ -263,7 +263,7 @@ def test_budget_stops_new_calls(tmp_path, setup):
     result = gen(setup(scenario, budget=0.0001))  # sampling alone spends more
     assert scenario.counts["refinement"] == 0
     assert state(tmp_path)["rejection"]["reason"] == "budget spent"
-    assert "budget spent" in result.output
+    assert "budgets.max_total_cost_usd was reached" in result.output
 
 
 def test_kill_and_resume_does_not_redo_finished_stages(tmp_path, setup, llm_stub):
