@@ -181,8 +181,12 @@ ConcurrencyOption = Annotated[int, typer.Option(help="Probe trials run at once."
 @one_line_errors
 def gen(
     out: Annotated[Path, typer.Option(help="Folder to write the Harbor task dirs into.")],
-    backend: Annotated[str, typer.Option(help="Where tasks come from: template.")] = "template",
-    n: Annotated[int, typer.Option("--n", help="How many tasks.")] = 10,
+    backend: Annotated[
+        str, typer.Option(help="Where tasks come from: template, or llm (needs --spec).")
+    ] = "template",
+    n: Annotated[
+        int | None, typer.Option("--n", help="How many tasks (default 10; llm: the spec's).")
+    ] = None,
     seed: Annotated[int, typer.Option(help="Task i uses seed + i: same seed, same tasks.")] = 0,
     domain: Annotated[str | None, typer.Option(help="One domain, or all (default).")] = None,
     family: Annotated[str | None, typer.Option(help="One template family.")] = None,
@@ -197,13 +201,29 @@ def gen(
     env: EnvOption = "docker",
     jobs_dir: JobsDirOption = Path("jobs"),
     n_concurrent: ConcurrencyOption = 8,
+    spec: Annotated[
+        Path | None, typer.Option(help="llm: the domain spec (see `litecoder spec check`).")
+    ] = None,
+    api_base: Annotated[
+        str | None, typer.Option(help="llm: endpoint URL for every stage's model (e.g. vLLM).")
+    ] = None,
+    work: Annotated[
+        Path | None, typer.Option(help="llm: the resumable work dir (default <out>-work).")
+    ] = None,
+    force_new: Annotated[
+        bool, typer.Option(help="llm: start over in a work dir made by another run.")
+    ] = False,
 ) -> None:
     """Generate tasks into --out, optionally proving each one by execution."""
     from litecoder_harbor.gen import generate_drafts
     from litecoder_harbor.tasks.writer import check_task_folder, remove_debris, write_tasks
 
+    if backend == "llm":
+        return _gen_llm(spec, out, work, n, seed, api_base, env, min(n_concurrent, 4), force_new)
     check_task_folder(out)
-    drafts = generate_drafts(backend, n, seed, domain=domain, family=family, difficulty=difficulty)
+    drafts = generate_drafts(
+        backend, 10 if n is None else n, seed, domain=domain, family=family, difficulty=difficulty
+    )
     if validate:
         _preflight(env, drafts)
     if out.exists():
@@ -230,6 +250,46 @@ def gen(
                 f"{len(rejected)} task(s) rejected, moved to {out.parent / (out.name + '-rejects')}"
             )
             raise typer.Exit(1)
+
+
+def _gen_llm(spec, out, work, n, seed, api_base, env, n_concurrent, force_new) -> None:
+    """The LLM backend: five stages per task, resumable from the work dir."""
+    from litecoder_harbor.gen.pipeline.runner import SUMMARY_FILE, run_llm_gen
+    from litecoder_harbor.gen.spec import load_spec
+    from litecoder_harbor.jobs.runner import run_in_loop
+
+    if spec is None:
+        raise LitecoderError("--backend llm needs --spec FILE", hint="see examples/domains.yaml")
+    work = work or out.parent / f"{out.name}-work"
+    result = run_in_loop(
+        run_llm_gen(
+            load_spec(spec),
+            out=out,
+            work=work,
+            n=n,
+            seed=seed,
+            api_base=api_base,
+            environment=env,
+            n_concurrent=n_concurrent,
+            force_new=force_new,
+            console=err_console,
+        )
+    )
+    console.print(result.summary.render())
+    sampling = result.sampling_usage.total
+    console.print(
+        f"sampling and judging: {sampling.calls} call(s), {sampling.input_tokens:,} tokens in, "
+        f"{sampling.output_tokens:,} out, USD {sampling.cost_usd:.4f}"
+    )
+    console.print(f"{len(result.written)} task(s) in {out}; summary in {work / SUMMARY_FILE}")
+    if "budget spent" in result.summary.rejections:
+        err_console.print(
+            "[bold yellow]budget spent:[/] budgets.max_total_cost_usd was reached, so no new "
+            "model calls were made; raise it in the spec and rerun with --force-new (replies "
+            "already paid for come from the work dir's cache)"
+        )
+    if not result.written:
+        raise typer.Exit(1)
 
 
 @app.command("validate")

@@ -30,7 +30,8 @@ def one_error_line(proc) -> str:
 @pytest.mark.parametrize(
     ("args", "env", "expected"),
     [
-        (["--backend", "llm"], {}, "unknown backend 'llm'"),
+        (["--backend", "magic"], {}, "unknown backend 'magic'"),
+        (["--backend", "llm"], {}, "--backend llm needs --spec FILE"),
         (["--family", "nope"], {}, "unknown template family 'nope'"),
         (["--domain", "astrology"], {}, "unknown domain 'astrology'"),
         (["--difficulty", "extreme"], {}, "unknown difficulty 'extreme'"),

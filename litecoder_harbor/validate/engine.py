@@ -170,7 +170,8 @@ def solution_for(instruction: str, index: Path) -> str:
 # --- building once ------------------------------------------------------------------------
 
 
-def _build_image(task_dir: Path, tag: str) -> BuildResult:
+def build_image(task_dir: Path, tag: str) -> BuildResult:
+    """Build the task's environment/ as `tag`; a failure keeps the last lines of the build log."""
     from docker.errors import APIError, BuildError
 
     from litecoder_harbor.engine import docker_client
@@ -193,7 +194,7 @@ def _build_image(task_dir: Path, tag: str) -> BuildResult:
     return BuildResult(ok=True, seconds=time.monotonic() - started, image=tag)
 
 
-def _probe_copy(task_dir: Path, image: str, root: Path) -> Path:
+def probe_copy(task_dir: Path, image: str, root: Path) -> Path:
     """A copy of the task whose task.toml points Harbor at the already-built image."""
     copy = root / task_dir.name
     if copy.exists():
@@ -371,7 +372,7 @@ async def _execute(to_run, reports, attacks, environment, job_dir, n_concurrent,
         ):
             reports[by_run_dir[outcome.task_dir]].probes.append(_result(probe, outcome))
     finally:
-        _remove_images(images)
+        remove_images(images)
     for path in to_run:
         reports[path].probes.sort(key=lambda p: (p.probe.startswith("attack:"), p.probe))
         judge(reports[path])
@@ -400,12 +401,12 @@ def _prepare(
     suffix = job_dir.name.rsplit("-", 1)[-1]
     with ThreadPoolExecutor(max_workers=max(1, min(4, n_concurrent))) as pool:
         builds = pool.map(
-            lambda p: _build_image(p, f"{PROBE_IMAGE_REPOSITORY}/{p.name}:{suffix}"), to_build
+            lambda p: build_image(p, f"{PROBE_IMAGE_REPOSITORY}/{p.name}:{suffix}"), to_build
         )
         for path, build in zip(to_build, builds, strict=True):
             reports[path].build = build
             if build.ok:
-                run_dirs[path] = _probe_copy(path, build.image, job_dir / "probe-tasks")
+                run_dirs[path] = probe_copy(path, build.image, job_dir / "probe-tasks")
                 images.append(build.image)
             else:
                 del run_dirs[path]
@@ -450,7 +451,8 @@ async def _run_probes(
     return probes
 
 
-def _remove_images(tags: list[str]) -> None:
+def remove_images(tags: list[str]) -> None:
+    """Remove these image tags; one already gone is no error."""
     from docker.errors import APIError
 
     from litecoder_harbor.engine import docker_client

@@ -413,6 +413,28 @@ def parse_files(
     return ParsedReply(stage=stage, files=files, warnings=warnings)
 
 
+# --- probe solutions --------------------------------------------------------------------------
+
+PROBE_KINDS = ("lazy", "valid")
+
+
+def parse_probe_scripts(reply: str | CachedReply, limit: int) -> dict[str, dict[str, str]]:
+    """Model-written probe solutions: blocks labelled `lazy/<name>.sh` (must score 0) or
+    `valid/<name>.sh` (must score 1), at most `limit` of each kind; kind -> name -> script.
+    None of either kind is a valid answer: the probes are extra evidence, not a requirement."""
+    text, _ = _text_of(reply)
+    found: dict[str, dict[str, str]] = {kind: {} for kind in PROBE_KINDS}
+    for block in _blocks(text):
+        parts = PurePosixPath(block.label or "").parts
+        if len(parts) != 2 or parts[0] not in PROBE_KINDS or not block.closed:
+            continue
+        name = re.sub(r"[^a-z0-9-]+", "-", PurePosixPath(parts[1]).stem.lower()).strip("-")
+        scripts = found[parts[0]]
+        if name and block.content.strip() and len(scripts) < limit:
+            scripts.setdefault(name, block.content)
+    return found
+
+
 # --- resources --------------------------------------------------------------------------------
 
 RESOURCE_BOUNDS: dict[str, tuple[int, int]] = {

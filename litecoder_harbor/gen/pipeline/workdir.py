@@ -460,6 +460,26 @@ class WorkDir:
     def summary(self) -> RunSummary:
         return RunSummary.of(self.run, self.states())
 
+    def save_record(self, name: str, record: BaseModel) -> Path:
+        """Keep a run-level record (`<work>/<name>.json`), written whole and scrubbed."""
+        return _save_record(self._writer, self.root, name, record)
+
+    def load_record[M: BaseModel](self, name: str, model: type[M]) -> M | None:
+        return _load_record(self.root, name, model)
+
+
+def _save_record(writer: _Writer, folder: Path, name: str, record: BaseModel) -> Path:
+    if not _SLOT_ID.match(name) or name in ("state", "run"):
+        raise ValueError(f"{name!r} cannot name a record")
+    path = folder / f"{name}.json"
+    writer.write_model(path, record)
+    return path
+
+
+def _load_record[M: BaseModel](folder: Path, name: str, model: type[M]) -> M | None:
+    path = folder / f"{name}.json"
+    return _read(path, model, "delete it to redo what wrote it") if path.exists() else None
+
 
 def _mismatch(
     run_file: Path, stored: RunInfo, wanted: RunInfo, differing: list[str]
@@ -699,6 +719,14 @@ class TaskHandle:
         ]
         found = [_read(self.folder / "exchanges" / name, Exchange) for name in names]
         return sorted(found, key=lambda e: (e.at, e.round, e.n))
+
+    def save_record(self, name: str, record: BaseModel) -> Path:
+        """Keep a result of this task's own beside its state (`<name>.json`), e.g. the sampled
+        request, written whole and scrubbed."""
+        return _save_record(self._writer, self.folder, name, record)
+
+    def load_record[M: BaseModel](self, name: str, model: type[M]) -> M | None:
+        return _load_record(self.folder, name, model)
 
     # --- internals
 
