@@ -5,27 +5,22 @@ forging rewards, leaving processes behind, planting files in /tests — the way 
 -a module:Class` agent would.
 """
 
-from harbor.agents.base import BaseAgent
 from harbor.agents.options import AgentOptions
 from pydantic import Field
+
+from litecoder_harbor.jobs.agents import ScriptedAgent
 
 
 class ShellOptions(AgentOptions):
     command: str = Field(description="Shell command run as the agent's whole turn.")
 
 
-class ShellAgent(BaseAgent):
+class ShellAgent(ScriptedAgent):
     options_model = ShellOptions
 
     @staticmethod
     def name() -> str:
         return "shell"
-
-    def version(self) -> str:
-        return "1.0.0"
-
-    async def setup(self, environment) -> None:
-        pass
 
     async def run(self, instruction, environment, context) -> None:
         result = await environment.exec(self.options.command)

@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 
-from harbor.agents.base import BaseAgent
 from harbor.agents.options import AgentOptions
 from pydantic import Field
+
+from litecoder_harbor.jobs.agents import ScriptedAgent
 
 
 class AttackKind(StrEnum):
@@ -291,7 +292,7 @@ class AttackOptions(AgentOptions):
     )
 
 
-class AttackAgent(BaseAgent):
+class AttackAgent(ScriptedAgent):
     """Runs one registered attack in the task container; `--ak attack=<name>`."""
 
     options_model = AttackOptions
@@ -299,9 +300,6 @@ class AttackAgent(BaseAgent):
     @staticmethod
     def name() -> str:
         return "litecoder-attack"
-
-    def version(self) -> str:
-        return "1.0.0"
 
     async def setup(self, environment) -> None:
         if self.options.attack not in ATTACKS:

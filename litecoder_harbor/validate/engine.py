@@ -29,12 +29,12 @@ from concurrent.futures import ThreadPoolExecutor
 from enum import StrEnum
 from pathlib import Path
 
-from harbor.agents.base import BaseAgent
 from harbor.agents.options import AgentOptions
 from harbor.models.task.config import TaskConfig
 from harbor.publisher.packager import Packager
 from pydantic import BaseModel, Field
 
+from litecoder_harbor.jobs.agents import ScriptedAgent
 from litecoder_harbor.jobs.runner import AgentSpec, TrialOutcome, run_trials_async, stable_job_name
 from litecoder_harbor.validate.attacks import ATTACKS, AttackKind
 from litecoder_harbor.validate.static import Finding, Severity, check_task
@@ -132,7 +132,7 @@ class SolutionOptions(AgentOptions):
     runs: int = Field(default=2, ge=1)
 
 
-class RepeatedOracleAgent(BaseAgent):
+class RepeatedOracleAgent(ScriptedAgent):
     """Runs the task's solve.sh `runs` times in one container (an idempotent task stays at 1)."""
 
     options_model = SolutionOptions
@@ -140,12 +140,6 @@ class RepeatedOracleAgent(BaseAgent):
     @staticmethod
     def name() -> str:
         return "litecoder-oracle-repeat"
-
-    def version(self) -> str:
-        return "1.0.0"
-
-    async def setup(self, environment) -> None:
-        pass
 
     async def run(self, instruction, environment, context) -> None:
         solve = Path(solution_for(instruction, Path(self.options.index)))

@@ -18,10 +18,10 @@ import time
 from pathlib import Path
 from typing import Literal
 
-from harbor.agents.base import BaseAgent
 from harbor.agents.options import AgentOptions
 from pydantic import BaseModel, Field
 
+from litecoder_harbor.jobs.agents import ScriptedAgent
 from litecoder_harbor.jobs.runner import AgentSpec, run_trials_async, stable_job_name
 from litecoder_harbor.validate.engine import (
     BuildResult,
@@ -205,7 +205,7 @@ class ScriptOptions(AgentOptions):
     script: str = Field(description="Host path of a bash script to run in the task container.")
 
 
-class ScriptAgent(BaseAgent):
+class ScriptAgent(ScriptedAgent):
     """Runs one given script as the agent's whole attempt (model-written probe solutions)."""
 
     options_model = ScriptOptions
@@ -213,12 +213,6 @@ class ScriptAgent(BaseAgent):
     @staticmethod
     def name() -> str:
         return "litecoder-script"
-
-    def version(self) -> str:
-        return "1.0.0"
-
-    async def setup(self, environment) -> None:
-        pass
 
     async def run(self, instruction, environment, context) -> None:
         await environment.upload_file(self.options.script, "/tmp/litecoder-probe.sh")
