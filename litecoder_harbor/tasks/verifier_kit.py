@@ -6,6 +6,7 @@ PYTHONPATH, in user site dirs or in a `.pth` file runs during grading. Each chec
 its own so a failed task says exactly which assertion failed (`/logs/verifier/checks.json`).
 """
 
+import hashlib
 import json
 import os
 import signal
@@ -80,6 +81,24 @@ def run_agent_code(args, timeout=60, input=None, cwd=None, env=None, as_nobody=T
         os.killpg(proc.pid, signal.SIGKILL)
         out, err = proc.communicate()
         return None, out, err
+
+
+NOBODY = 65534
+"""uid and gid of `nobody`, as whom agent code runs."""
+
+
+def sha256_file(path):
+    with open(path, "rb") as fh:
+        return hashlib.sha256(fh.read()).hexdigest()
+
+
+def give_to_nobody(path):
+    """chown a whole tree to nobody (links themselves, not their targets), so agent code run as
+    nobody can build in it."""
+    for dirpath, _dirs, filenames in os.walk(path):
+        os.chown(dirpath, NOBODY, NOBODY)
+        for name in filenames:
+            os.lchown(os.path.join(dirpath, name), NOBODY, NOBODY)
 
 
 def share_with_agent_code(*names):

@@ -6,7 +6,6 @@ OFF; medium and hard instances are also installed and inspected (static archive,
 shared-library dependency). Finally the agent's own out-of-tree build directory is checked.
 """
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -14,25 +13,12 @@ import sys
 import tempfile
 
 sys.path.append("/tests")
-from verifier_kit import Checks, expected, read_text, run_agent_code  # noqa: E402
+from verifier_kit import Checks, expected, give_to_nobody, read_text, run_agent_code, sha256_file  # noqa: E402
 
 truth = expected()
 checks = Checks()
 root, app, lib = truth["root"], truth["app"], truth["lib"]
-NOBODY = 65534
 state = {}
-
-
-def sha(path):
-    with open(path, "rb") as fh:
-        return hashlib.sha256(fh.read()).hexdigest()
-
-
-def chown_tree(path):
-    for dirpath, _dirs, filenames in os.walk(path):
-        os.chown(dirpath, NOBODY, NOBODY)
-        for name in filenames:
-            os.lchown(os.path.join(dirpath, name), NOBODY, NOBODY)
 
 
 def find_exe(tree):
@@ -54,7 +40,7 @@ def outputs(exe, key):
 
 
 def sources_untouched():
-    bad = [p for p, h in truth["sources"].items() if sha(os.path.join(root, p)) != h]
+    bad = [p for p, h in truth["sources"].items() if sha256_file(os.path.join(root, p)) != h]
     return not bad, f"modified or missing: {bad}"
 
 
@@ -68,7 +54,7 @@ def prepare_copy():
             fh.write(text)
     for rel in truth["cmake_files"]:
         shutil.copyfile(os.path.join(root, rel), os.path.join(proj, rel))
-    chown_tree(tmp)
+    give_to_nobody(tmp)
     state.update(tmp=tmp, proj=proj)
     return True
 

@@ -6,7 +6,6 @@ what the generator computed for the hidden inputs, before and after editing a he
 hard instances, the table data) to prove that the dependencies are right.
 """
 
-import hashlib
 import os
 import shutil
 import sys
@@ -14,25 +13,12 @@ import tempfile
 import time
 
 sys.path.append("/tests")
-from verifier_kit import Checks, expected, read_text, run_agent_code  # noqa: E402
+from verifier_kit import Checks, expected, give_to_nobody, read_text, run_agent_code, sha256_file  # noqa: E402
 
 truth = expected()
 checks = Checks()
 root = truth["root"]
-NOBODY = 65534
 state = {}
-
-
-def sha(path):
-    with open(path, "rb") as fh:
-        return hashlib.sha256(fh.read()).hexdigest()
-
-
-def chown_tree(path):
-    for dirpath, _dirs, filenames in os.walk(path):
-        os.chown(dirpath, NOBODY, NOBODY)
-        for name in filenames:
-            os.lchown(os.path.join(dirpath, name), NOBODY, NOBODY)
 
 
 def age_tree(path, seconds=120):
@@ -52,7 +38,7 @@ def run_bin(path, text):
 
 
 def sources_untouched():
-    bad = [p for p, h in truth["sources"].items() if sha(os.path.join(root, p)) != h]
+    bad = [p for p, h in truth["sources"].items() if sha256_file(os.path.join(root, p)) != h]
     return not bad, f"modified or missing: {bad}"
 
 
@@ -65,7 +51,7 @@ def prepare_copy():
         with open(path, "w") as fh:
             fh.write(text)
     shutil.copyfile(os.path.join(root, "Makefile"), os.path.join(proj, "Makefile"))
-    chown_tree(tmp)
+    give_to_nobody(tmp)
     age_tree(proj, 600)
     state.update(tmp=tmp, proj=proj, binary=os.path.join(proj, truth["bin"]))
     return True
@@ -160,7 +146,7 @@ def make_test():
         fh.write("7\n")
     with open(bogus[:-3] + ".out", "w") as fh:
         fh.write("this is not what the program prints\n")
-    chown_tree(os.path.join(state["proj"], "test"))
+    give_to_nobody(os.path.join(state["proj"], "test"))
     rc2, out2, err2 = make("test")
     os.remove(bogus)
     os.remove(bogus[:-3] + ".out")

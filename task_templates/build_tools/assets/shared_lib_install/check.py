@@ -5,7 +5,6 @@ tool, and the checker's own test program linked against the agent's library) run
 a copy of the prefix moved to a new location.
 """
 
-import hashlib
 import os
 import re
 import shutil
@@ -14,20 +13,22 @@ import sys
 import tempfile
 
 sys.path.append("/tests")
-from verifier_kit import Checks, expected, read_text, run_agent_code  # noqa: E402
+from verifier_kit import (  # noqa: E402
+    NOBODY,
+    Checks,
+    expected,
+    give_to_nobody,
+    read_text,
+    run_agent_code,
+    sha256_file,
+)
 
 truth = expected()
 checks = Checks()
 prefix, n, prog = truth["prefix"], truth["n"], truth["prog"]
 lib = os.path.join(prefix, "lib")
-NOBODY = 65534
 state = {}
 IGNORED_SYMBOLS = {"_init", "_fini", "_edata", "_end", "__bss_start"}
-
-
-def sha(path):
-    with open(path, "rb") as fh:
-        return hashlib.sha256(fh.read()).hexdigest()
 
 
 def tool(*args):
@@ -63,7 +64,9 @@ def exported(path):
 
 
 def sources_untouched():
-    bad = [p for p, h in truth["sources"].items() if sha(os.path.join(truth["root"], p)) != h]
+    bad = [
+        p for p, h in truth["sources"].items() if sha256_file(os.path.join(truth["root"], p)) != h
+    ]
     return not bad, f"modified or missing: {bad}"
 
 
@@ -120,10 +123,7 @@ def relocate():
     tmp = tempfile.mkdtemp(prefix="solib-")
     moved = os.path.join(tmp, "elsewhere", os.path.basename(prefix.rstrip("/")))
     shutil.copytree(prefix, moved, symlinks=True)
-    for dirpath, _dirs, filenames in os.walk(tmp):
-        os.chown(dirpath, NOBODY, NOBODY)
-        for name in filenames:
-            os.lchown(os.path.join(dirpath, name), NOBODY, NOBODY)
+    give_to_nobody(tmp)
     state.update(tmp=tmp, moved=moved)
     return True
 

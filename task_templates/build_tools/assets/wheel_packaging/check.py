@@ -18,19 +18,13 @@ import tempfile
 import zipfile
 
 sys.path.append("/tests")
-from verifier_kit import Checks, expected, run_agent_code  # noqa: E402
+from verifier_kit import NOBODY, Checks, expected, run_agent_code, sha256_file  # noqa: E402
 
 truth = expected()
 checks = Checks()
 root, out_dir, cmd = truth["root"], truth["out_dir"], truth["cmd"]
-NOBODY = 65534
 state = {}
 dist_info = f"{truth['dist'].replace('-', '_')}-{truth['version']}.dist-info"
-
-
-def sha(path):
-    with open(path, "rb") as fh:
-        return hashlib.sha256(fh.read()).hexdigest()
 
 
 def one_wheel():
@@ -187,7 +181,7 @@ def script_version():
 
 
 def sources_untouched():
-    bad = [p for p, h in truth["sources"].items() if sha(os.path.join(root, p)) != h]
+    bad = [p for p, h in truth["sources"].items() if sha256_file(os.path.join(root, p)) != h]
     return not bad, f"modified or missing: {bad}"
 
 
