@@ -1,0 +1,29 @@
+"""What every LiteCoder scaffold adds to the options of the Harbor agent it wraps."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from harbor.agents.options import AgentOptions
+from pydantic import Field
+
+DEFAULT_TURN_CAP = 100
+"""Turns per episode unless the scaffold config says otherwise (the paper's SFT trajectories
+average 27.4 turns)."""
+
+
+class ScaffoldOptions(AgentOptions):
+    """Mixed into each wrapped agent's own options model, so `harbor agent schema` lists both."""
+
+    loop_window: int = Field(
+        default=5,
+        ge=2,
+        description="End the episode (and mark the trial as looping) once the same command or "
+        "an unchanged screen repeats this many times in a row.",
+    )
+    install: Literal["auto", "never"] = Field(
+        default="auto",
+        description="auto: install the agent's tools in the container unless the image already "
+        "has them; never: require them in the image (pre-built images, air-gapped runs) and "
+        "fail at setup, before any model call, when they are missing.",
+    )
