@@ -425,3 +425,109 @@ def _move_rejects(report, out: Path) -> list[str]:
         (rejects / f"{task.task}.validation.json").write_text(task.model_dump_json(indent=2))
         moved.append(task.task)
     return moved
+
+
+@app.command()
+@one_line_errors
+def collect(
+    tasks: Annotated[Path, typer.Option(help="Folder of Harbor task dirs to collect on.")],
+    model: Annotated[str, typer.Option(help="Teacher model, LiteLLM style, e.g. openai/gpt-4.1.")],
+    out: Annotated[Path, typer.Option(help="Jobs folder: one Harbor job dir per scaffold.")] = Path(
+        "jobs"
+    ),
+    k: Annotated[int, typer.Option("-k", help="Attempts per task.")] = 1,
+    mix: Annotated[
+        str | None,
+        typer.Option(
+            help="Scaffold shares, e.g. terminus-2=0.866,openhands=0.071,claude-code=0.063."
+        ),
+    ] = None,
+    api_base: Annotated[
+        str | None, typer.Option(help="OpenAI-compatible endpoint (vLLM, a local server, ...).")
+    ] = None,
+    config: Annotated[
+        Path | None,
+        typer.Option(help="Scaffold config (default: the shipped scaffolds/teacher.yaml)."),
+    ] = None,
+    seed: Annotated[
+        int | None, typer.Option(help="Overrides the config's assignment seed.")
+    ] = None,
+    env: EnvOption = "docker",
+    n_concurrent: Annotated[int, typer.Option(help="Trials run at once per scaffold.")] = 4,
+) -> None:
+    """Run teacher agents on tasks under the scaffold mix; resumable (rerun to continue)."""
+    import os
+
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no fetch at import
+    from litecoder_harbor.collect.plan import default_config_path, load_collect_config, parse_mix
+    from litecoder_harbor.collect.run import collect_async, summary_table
+    from litecoder_harbor.jobs.runner import environment_config, run_in_loop
+
+    config_path = config or default_config_path()
+    loaded = load_collect_config(config_path)
+    if mix is not None:
+        loaded = loaded.with_mix(parse_mix(mix))
+    if seed is not None:
+        loaded = loaded.model_copy(update={"seed": seed})
+    environment_config(env)
+    if env == "docker":
+        from litecoder_harbor.engine import require_docker
+
+        require_docker()
+    summary = run_in_loop(
+        collect_async(
+            tasks,
+            model,
+            config=loaded,
+            config_path=config_path,
+            k=k,
+            out=out,
+            api_base=api_base,
+            n_concurrent=n_concurrent,
+            environment=env,
+            console=console,
+            log=_log,
+        )
+    )
+    console.print(summary_table(summary))
+    console.print(f"summary: {out / 'summary.json'}", highlight=False)
+
+
+teacher_app = typer.Typer(help="The scripted teacher (a development tool).", no_args_is_help=True)
+app.add_typer(teacher_app, name="teacher")
+
+
+@teacher_app.command("serve")
+@one_line_errors
+def teacher_serve(
+    tasks: Annotated[Path, typer.Option(help="Folder of task dirs whose solutions it replays.")],
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (0: any free one).")] = 8765,
+    behaviour: Annotated[
+        str, typer.Option(help="solve | loop | give-up | wrong (a model name -<b> overrides).")
+    ] = "solve",
+) -> None:
+    """Serve a scripted teacher on an OpenAI-compatible endpoint: it replays each task's
+    reference solution through the scaffold's protocol. For offline runs and tests only."""
+    from litecoder_harbor.collect.teacher import Behaviour, TaskIndex, TeacherServer
+
+    try:
+        chosen = Behaviour(behaviour)
+    except ValueError:
+        raise LitecoderError(
+            f"--behaviour {behaviour!r} is not one of {', '.join(b.value for b in Behaviour)}"
+        ) from None
+    index = TaskIndex(tasks)
+    try:
+        server = TeacherServer(index, chosen, host=host, port=port, log=_log)
+    except OSError as exc:
+        raise LitecoderError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    console.print(
+        f"scripted teacher for {len(index.entries)} task(s) on {server.url} "
+        f"(default behaviour: {chosen.value})",
+        highlight=False,
+    )
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        server.stop()

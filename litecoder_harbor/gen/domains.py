@@ -34,8 +34,9 @@ BASE_IMAGE = "debian:bookworm-slim"
 """What every template builds on. Pulled where a registry is reachable, else made locally
 (`litecoder images ensure`)."""
 
-COMMON_APT_PACKAGES = ["python3"]
-"""In every image: checkers run on the image's own Python, so grading installs nothing.
+COMMON_APT_PACKAGES = ["python3", "tmux"]
+"""In every image: checkers run on the image's own Python, so grading installs nothing; tmux is
+what Terminus-2 drives, so teacher runs install nothing either (and work air-gapped).
 Apt packages are not version-pinned (Harbor's task rubric: pinned apt versions vanish from
 Debian's mirror at the next point release); pip packages always are."""
 

@@ -10,8 +10,6 @@ deterministically, so an interrupted run resumes onto the same slots.
 
 from __future__ import annotations
 
-import difflib
-import inspect
 import math
 import random
 import re
@@ -19,14 +17,12 @@ from collections import Counter
 from enum import StrEnum
 from fractions import Fraction
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import Literal
 
-import yaml
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
-    ValidationError,
     ValidationInfo,
     field_validator,
     model_validator,
@@ -34,6 +30,7 @@ from pydantic import (
 
 from litecoder_harbor.errors import LitecoderError
 from litecoder_harbor.gen.domains import Difficulty, Domain
+from litecoder_harbor.yamlfile import load_yaml_model
 
 MIX_TOLERANCE = 1e-3
 """How far easy + medium + hard may stray from 1: room for 0.333 / 0.333 / 0.334."""
@@ -285,135 +282,15 @@ class TaskSlot(_Strict):
 # Loading: one error naming file, field and line
 
 
-class _SpecLoader(yaml.SafeLoader):
-    """SafeLoader that refuses duplicate keys, which PyYAML would silently let the last win."""
-
-    def construct_mapping(self, node: yaml.MappingNode, deep: bool = False) -> dict:
-        seen: dict[str, int] = {}
-        for key_node, _ in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                continue
-            if key_node.value in seen:
-                raise yaml.constructor.ConstructorError(
-                    None,
-                    None,
-                    f"duplicate key {key_node.value!r} (first at line {seen[key_node.value]})",
-                    key_node.start_mark,
-                )
-            seen[key_node.value] = key_node.start_mark.line + 1
-        return super().construct_mapping(node, deep=deep)
-
-
 def load_spec(path: Path | str) -> DomainSpec:
     """Read and check a domain spec; any problem is one `LitecoderError` naming where it is."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise LitecoderError(f"{path} does not exist") from None
-    except IsADirectoryError:
-        raise LitecoderError(f"{path} is a folder, not a domain spec file") from None
-    except UnicodeDecodeError as exc:
-        raise LitecoderError(f"{path}: not UTF-8 text (byte {exc.start})") from None
-    except OSError as exc:
-        raise LitecoderError(f"{path}: cannot read it ({exc.strerror})") from None
-    try:
-        data = yaml.load(text, Loader=_SpecLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark else ""
-        raise LitecoderError(f"{path}: {where}invalid YAML: {exc.problem or exc.context}") from None
-    except yaml.YAMLError as exc:  # a reader error: characters YAML does not allow
-        raise LitecoderError(f"{path}: invalid YAML: {' '.join(str(exc).split())}") from None
-    if data is None:
-        raise LitecoderError(
-            f"{path}: the file is empty",
-            hint="a domain spec needs at least tasks, models and domains; see examples/domains.yaml",
-        )
-    if not isinstance(data, dict):
-        raise LitecoderError(
-            f"{path}: expected a mapping of fields (tasks, models, domains, ...), "
-            f"got a YAML {type(data).__name__}"
-        )
-    try:
-        return DomainSpec.model_validate(data)
-    except ValidationError as exc:
-        raise _spec_error(path, text, exc) from None
-
-
-def _spec_error(path: Path, text: str, exc: ValidationError) -> LitecoderError:
-    # An unknown key first: it is usually a misspelling, and the cause of a "field required".
-    errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
-    first = errors[0]
-    line = _line_of(yaml.compose(text, Loader=_SpecLoader), first["loc"])
-    message = f"{path}: {_dotted(first['loc'])}: {_describe(first)} (line {line})"
-    others = [_dotted(e["loc"]) for e in errors[1:]]
-    if not others:
-        return LitecoderError(message)
-    listed = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
-    return LitecoderError(message, hint=f"and {len(others)} more: {listed}")
-
-
-def _dotted(loc: tuple) -> str:
-    """('domains', 3, 'subtopics', 0, 'name') -> 'domains[3].subtopics[0].name'"""
-    out = ""
-    for part in loc:
-        out += f"[{part}]" if isinstance(part, int) else f".{part}" if out else str(part)
-    return out
-
-
-def _describe(error: dict[str, Any]) -> str:
-    kind = error["type"]
-    if kind == "missing":
-        return "field required"
-    if kind == "extra_forbidden":
-        known = _fields_at(error["loc"][:-1])
-        close = difflib.get_close_matches(str(error["loc"][-1]), known, n=1)
-        return "unknown field" + (f"; did you mean {close[0]!r}?" if close else "")
-    if kind in ("enum", "literal_error"):
-        return f"{error['input']!r} is not one of {error['ctx']['expected']}"
-    message = error["msg"].removeprefix("Value error, ")
-    return message[:1].lower() + message[1:]
-
-
-def _fields_at(loc: tuple) -> list[str]:
-    """Field names of the model at `loc` inside a DomainSpec, for did-you-mean suggestions."""
-    model: type[BaseModel] = DomainSpec
-    for part in loc:
-        if isinstance(part, int):
-            continue
-        field = model.model_fields.get(part)
-        inner = field and next(
-            (
-                a
-                for a in (field.annotation, *get_args(field.annotation))
-                if inspect.isclass(a) and issubclass(a, BaseModel)
-            ),
-            None,
-        )
-        if inner is None:
-            return []
-        model = inner
-    return list(model.model_fields)
-
-
-def _line_of(root: yaml.Node, loc: tuple) -> int:
-    """The line of the deepest node along `loc` that exists (for a missing field: its parent)."""
-    node, line = root, root.start_mark.line
-    for part in loc:
-        if isinstance(node, yaml.MappingNode):
-            match = next(((k, v) for k, v in node.value if k.value == part), None)
-            if match is None:
-                break
-            line, node = match[0].start_mark.line, match[1]
-        elif (
-            isinstance(node, yaml.SequenceNode) and isinstance(part, int) and part < len(node.value)
-        ):
-            node = node.value[part]
-            line = node.start_mark.line
-        else:
-            break
-    return line + 1
+    return load_yaml_model(
+        path,
+        DomainSpec,
+        what="domain spec",
+        fields="tasks, models, domains, ...",
+        example="a domain spec needs at least tasks, models and domains; see examples/domains.yaml",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -430,9 +307,9 @@ def plan_tasks(spec: DomainSpec, n: int | None = None, seed: int = 0) -> list[Ta
     if seed < 0:
         raise LitecoderError(f"--seed must be >= 0, got {seed}")
     levels = list(Difficulty)
-    per_level = _largest_remainder(n, [_exact(spec.difficulty.fraction(lv)) for lv in levels])
+    per_level = largest_remainder(n, [exact_fraction(spec.difficulty.fraction(lv)) for lv in levels])
     deck = _spread(per_level, levels)
-    per_domain = _largest_remainder(n, _domain_shares(spec))
+    per_domain = largest_remainder(n, _domain_shares(spec))
 
     keyed: list[tuple[Fraction, int, TaskSlot]] = []
     start = 0
@@ -464,22 +341,22 @@ def plan_tasks(spec: DomainSpec, n: int | None = None, seed: int = 0) -> list[Ta
 def _domain_shares(spec: DomainSpec) -> list[Fraction]:
     """A fixed count keeps its proportion of `spec.tasks`; weights share out the rest."""
     fixed = sum(e.tasks for e in spec.domains if e.tasks is not None)
-    weights = sum(_exact(e.weight or 1) for e in spec.domains if e.tasks is None)
+    weights = sum(exact_fraction(e.weight or 1) for e in spec.domains if e.tasks is None)
     rest = Fraction(spec.tasks - fixed, spec.tasks)
     return [
         Fraction(e.tasks, spec.tasks)
         if e.tasks is not None
-        else rest * _exact(e.weight or 1) / weights
+        else rest * exact_fraction(e.weight or 1) / weights
         for e in spec.domains
     ]
 
 
-def _exact(number: float) -> Fraction:
+def exact_fraction(number: float) -> Fraction:
     """The decimal the user wrote: 0.2 is 1/5, not the float nearest to it."""
     return Fraction(str(number))
 
 
-def _largest_remainder(n: int, shares: list[Fraction]) -> list[int]:
+def largest_remainder(n: int, shares: list[Fraction]) -> list[int]:
     """Counts that sum to n exactly, each within 1 of its quota; ties go to the earlier entry."""
     total = sum(shares)
     quotas = [n * share / total for share in shares]

@@ -11,7 +11,7 @@ import asyncio
 import hashlib
 import json
 import uuid
-from collections.abc import Coroutine
+from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
@@ -130,10 +130,12 @@ async def run_trials_async(
     n_concurrent: int = 4,
     retries: int = 2,
     quiet: bool = True,
+    on_trial_ended: Callable[[Any], Awaitable[None]] | None = None,
 ) -> list[TrialOutcome]:
     """Run every task with every agent through one Harbor job; reusing a job name resumes it.
 
-    Without a `job_name` each call is a new job named after its start time.
+    Without a `job_name` each call is a new job named after its start time. A task listed
+    twice runs twice. `on_trial_ended` gets Harbor's hook event as each trial ends.
     """
     if not task_dirs:
         return []
@@ -150,6 +152,8 @@ async def run_trials_async(
     # Harbor's default name is the start second; two jobs started together would collide.
     config.job_name = job_name or f"{config.job_name}__{uuid.uuid4().hex[:6]}"
     job = await Job.create(config)
+    if on_trial_ended is not None:
+        job.on_trial_ended(on_trial_ended)
     result = await job.run()
     job_dir = config.jobs_dir / config.job_name
     return [TrialOutcome.from_harbor(trial, job_dir) for trial in result.trial_results]

@@ -1,0 +1,128 @@
+"""The collection plan: the scaffold config file, the mix, and which scaffold runs which
+(task, attempt) — decided before anything runs, from a seed, so a rerun makes the same plan."""
+
+from __future__ import annotations
+
+import importlib.resources
+import random
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from litecoder_harbor.errors import LitecoderError
+from litecoder_harbor.gen.spec import exact_fraction, largest_remainder
+from litecoder_harbor.yamlfile import load_yaml_model
+
+ScaffoldName = Literal["terminus-2", "openhands", "claude-code"]
+SCAFFOLD_NAMES: tuple[str, ...] = ("terminus-2", "openhands", "claude-code")
+MIX_TOLERANCE = 1e-6
+
+
+def default_config_path() -> Path:
+    """`scaffolds/teacher.yaml`, shipped inside the package."""
+    return (
+        Path(str(importlib.resources.files("litecoder_harbor.scaffold_configs"))) / "teacher.yaml"
+    )
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ScaffoldSettings(_Strict):
+    agent: str = Field(pattern=r"^[\w.]+:\w+$", description="Harbor agent import path.")
+    model: str | None = Field(default=None, description="Overrides --model for this scaffold.")
+    kwargs: dict[str, Any] = Field(default_factory=dict, description="The agent's options.")
+
+
+class CollectConfig(_Strict):
+    mix: dict[ScaffoldName, float]
+    seed: int = Field(default=0, ge=0)
+    scaffolds: dict[ScaffoldName, ScaffoldSettings]
+
+    @field_validator("mix")
+    @classmethod
+    def _weights(cls, mix: dict[str, float]) -> dict[str, float]:
+        return check_mix(mix)
+
+    def with_mix(self, mix: dict[str, float]) -> CollectConfig:
+        return self.model_copy(update={"mix": check_mix(mix)})
+
+    def settings(self, scaffold: str) -> ScaffoldSettings:
+        if scaffold not in self.scaffolds:
+            raise LitecoderError(
+                f"scaffold {scaffold!r} is in the mix but has no settings",
+                hint=f"add scaffolds.{scaffold} (agent and kwargs) to the scaffold config",
+            )
+        return self.scaffolds[scaffold]
+
+
+def check_mix(mix: dict[str, float]) -> dict[str, float]:
+    for name, weight in mix.items():
+        if not 0 <= weight <= 1:
+            raise ValueError(f"the weight of {name} must be between 0 and 1, got {weight:g}")
+    total = sum(mix.values())
+    if abs(total - 1) > MIX_TOLERANCE:
+        raise ValueError(f"the weights must sum to 1, got {total:g}")
+    return mix
+
+
+def load_collect_config(path: Path | str | None = None) -> CollectConfig:
+    return load_yaml_model(
+        path or default_config_path(),
+        CollectConfig,
+        what="scaffold config",
+        fields="mix, seed, scaffolds",
+        example="see scaffolds/teacher.yaml",
+    )
+
+
+def parse_mix(text: str) -> dict[str, float]:
+    """`terminus-2=0.866,openhands=0.071,claude-code=0.063` -> weights, checked."""
+    mix: dict[str, float] = {}
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        name, sep, value = part.partition("=")
+        name = name.strip()
+        if not sep:
+            raise LitecoderError(f"--mix: {part!r} is not name=weight")
+        if name not in SCAFFOLD_NAMES:
+            raise LitecoderError(
+                f"--mix: unknown scaffold {name!r}", hint=f"use {', '.join(SCAFFOLD_NAMES)}"
+            )
+        if name in mix:
+            raise LitecoderError(f"--mix: {name} is given twice")
+        try:
+            mix[name] = float(value)
+        except ValueError:
+            raise LitecoderError(
+                f"--mix: the weight of {name} is not a number: {value!r}"
+            ) from None
+    if not mix:
+        raise LitecoderError("--mix is empty", hint="e.g. terminus-2=0.9,openhands=0.1")
+    try:
+        return check_mix(mix)
+    except ValueError as exc:
+        raise LitecoderError(f"--mix: {exc}") from None
+
+
+class PlannedTrial(BaseModel):
+    task_dir: Path
+    attempt: int
+    scaffold: str
+
+
+def assign_scaffolds(
+    task_dirs: list[Path], k: int, mix: dict[str, float], seed: int
+) -> list[PlannedTrial]:
+    """Every task k times; each scaffold gets its largest-remainder share of the trials, dealt
+    to (task, attempt) pairs in an order shuffled by `seed`."""
+    pairs = [(task, attempt) for task in sorted(task_dirs) for attempt in range(k)]
+    names = [name for name in SCAFFOLD_NAMES if mix.get(name, 0) > 0]
+    counts = largest_remainder(len(pairs), [exact_fraction(mix[name]) for name in names])
+    deck = [name for name, count in zip(names, counts, strict=True) for _ in range(count)]
+    random.Random(seed).shuffle(deck)
+    return [
+        PlannedTrial(task_dir=task, attempt=attempt, scaffold=scaffold)
+        for (task, attempt), scaffold in zip(pairs, deck, strict=True)
+    ]

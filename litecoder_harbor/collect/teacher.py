@@ -1,0 +1,316 @@
+"""`litecoder teacher serve`: a scripted teacher behind an OpenAI-compatible endpoint.
+
+A development tool for offline runs and tests, not a model. It recognises the task from the
+instruction in the conversation, then replays the task's reference solution through the
+scaffold's own protocol: Terminus-2's JSON keystroke replies, or OpenAI tool calls when the
+request offers tools (OpenHands). It keeps no state between requests: the turn is read from the
+conversation, as a model would. It can misbehave on purpose so failure handling and loop
+detection are exercised: `solve`, `loop` (the same command forever), `give-up` (declares the
+task done at once) and `wrong` (does something beside the point, then declares it done).
+A model name ending in `-<behaviour>` (e.g. `openai/teacher-loop`) picks the behaviour per
+request; any other name gets the server's default.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import tarfile
+import threading
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+from litecoder_harbor.errors import LitecoderError
+
+FINISHED = "teacher: solution finished (42)"
+"""Printed when the replayed solution ends. The typed command spells it `$((6*7))`, so the
+marker appears on the screen only once the solution has really finished."""
+_RUN_SOLUTION = f'bash /solution/solve.sh; echo "{FINISHED.replace("42", "$((6*7))")}"'
+_CHUNK = 1500
+"""Characters of base64 typed per command: long enough to be quick, short enough for a shell
+line typed into tmux."""
+LOOP_COMMAND = "ls\n"
+WRONG_COMMAND = "echo 'not the task' > /tmp/teacher-wrong-answer.txt\n"
+
+
+class Behaviour(StrEnum):
+    SOLVE = "solve"
+    LOOP = "loop"
+    GIVE_UP = "give-up"
+    WRONG = "wrong"
+
+    @classmethod
+    def for_model(cls, model: str, default: Behaviour) -> Behaviour:
+        return next((b for b in cls if model.endswith(f"-{b.value}")), default)
+
+
+@dataclass(frozen=True)
+class TaskEntry:
+    name: str
+    instruction: str
+    solution_archive: str
+    """The task's solution/ folder as base64 of a gzipped tar, laid out again at /solution."""
+
+
+class TaskIndex:
+    """The tasks the teacher can solve, found by their instruction text."""
+
+    def __init__(self, tasks_dir: Path):
+        from harbor.models.task.task import Task
+
+        self.entries: list[TaskEntry] = []
+        dirs = sorted(p for p in Path(tasks_dir).iterdir() if (p / "task.toml").is_file())
+        for task_dir in dirs:
+            if not (task_dir / "solution" / "solve.sh").is_file():
+                continue
+            task = Task(task_dir)
+            self.entries.append(
+                TaskEntry(task.name, task.instruction.strip(), _archive(task_dir / "solution"))
+            )
+        if not self.entries:
+            raise LitecoderError(
+                f"{tasks_dir}: no task with solution/solve.sh",
+                hint="point --tasks at a folder of Harbor task dirs with reference solutions",
+            )
+        self.entries.sort(key=lambda e: len(e.instruction), reverse=True)
+
+    def find(self, conversation: str) -> TaskEntry | None:
+        """The task whose instruction the conversation quotes (the longest, if several)."""
+        return next((e for e in self.entries if e.instruction in conversation), None)
+
+
+def _archive(folder: Path) -> str:
+    buffer = io.BytesIO()
+    with tarfile.open(fileobj=buffer, mode="w:gz") as tar:
+        tar.add(folder, arcname=".")
+    return base64.b64encode(buffer.getvalue()).decode()
+
+
+def solution_commands(task: TaskEntry) -> list[str]:
+    """Shell lines that put the task's solution/ at /solution and run solve.sh there."""
+    archive = task.solution_archive
+    chunks = [archive[i : i + _CHUNK] for i in range(0, len(archive), _CHUNK)]
+    lines = ["mkdir -p /solution /tmp/teacher && rm -f /tmp/teacher/solution.b64"]
+    lines += [f"printf %s '{chunk}' >> /tmp/teacher/solution.b64" for chunk in chunks]
+    lines += ["base64 -d /tmp/teacher/solution.b64 | tar xzf - -C /solution", _RUN_SOLUTION]
+    return lines
+
+
+def terminus_reply(task: TaskEntry | None, behaviour: Behaviour, messages: list[dict]) -> str:
+    """The next Terminus-2 JSON reply, read off the conversation so far."""
+    turn = sum(m.get("role") == "assistant" for m in messages)
+    screen = _text(messages[-1]) if messages else ""
+    previous = _last_assistant_json(messages)
+    if previous.get("task_complete"):
+        return _terminus("Confirming.", "The task is complete.", [], done=True)
+    if task is None:
+        return _terminus("I do not recognise this task.", "Stop here.", [], done=True)
+    if behaviour is Behaviour.LOOP:
+        return _terminus("Looking around.", "List the files again.", [(LOOP_COMMAND, 0.1)])
+    if behaviour is Behaviour.GIVE_UP:
+        return _terminus("This is beyond me.", "Give up.", [], done=True)
+    if behaviour is Behaviour.WRONG:
+        if turn == 0:
+            return _terminus("Guessing.", "Write an answer.", [(WRONG_COMMAND, 0.1)])
+        return _terminus("Answer written.", "Done.", [], done=True)
+    if turn == 0:
+        lines = solution_commands(task)
+        commands = [(line + "\n", 0.1) for line in lines[:-1]] + [(lines[-1] + "\n", 2.0)]
+        return _terminus("Fresh terminal.", "Lay out and run the reference solution.", commands)
+    if FINISHED in screen:
+        return _terminus("The solution ran to the end.", "Mark the task complete.", [], done=True)
+    return _terminus("Still running.", "Wait for it.", [("", 5.0)])
+
+
+def _terminus(analysis: str, plan: str, commands: list[tuple[str, float]], done=False) -> str:
+    return json.dumps(
+        {
+            "analysis": analysis,
+            "plan": plan,
+            "commands": [{"keystrokes": k, "duration": d} for k, d in commands],
+            "task_complete": done,
+        },
+        indent=2,
+    )
+
+
+def _last_assistant_json(messages: list[dict]) -> dict:
+    for message in reversed(messages):
+        if message.get("role") == "assistant":
+            try:
+                parsed = json.loads(_text(message))
+            except json.JSONDecodeError:
+                return {}
+            return parsed if isinstance(parsed, dict) else {}
+    return {}
+
+
+def tool_call_reply(
+    task: TaskEntry | None, behaviour: Behaviour, messages: list[dict], tools: list[dict]
+) -> dict:
+    """The next assistant message for a scaffold that offers tools (OpenAI function calling):
+    the solution as one shell tool call, then the finish tool."""
+    names = [t.get("function", {}).get("name", "") for t in tools]
+    shell = next((n for n in names if any(w in n for w in ("bash", "shell", "execute"))), None)
+    finish = next((n for n in names if "finish" in n or "complete" in n), None)
+    turn = sum(m.get("role") == "assistant" for m in messages)
+    command: str | None = None
+    if task is not None and shell is not None:
+        if behaviour is Behaviour.LOOP:
+            command = LOOP_COMMAND.strip()
+        elif behaviour is Behaviour.WRONG and turn == 0:
+            command = WRONG_COMMAND.strip()
+        elif behaviour is Behaviour.SOLVE and turn == 0:
+            command = " && ".join(solution_commands(task)[:-1]) + "; " + _RUN_SOLUTION
+    if command is not None:
+        arg = _first_string_parameter(tools, shell) or "command"
+        return _tool_message(shell, {arg: command}, turn)
+    if finish is not None:
+        return _tool_message(finish, {"message": "The task is complete."}, turn)
+    return {"role": "assistant", "content": "The task is complete."}
+
+
+def _first_string_parameter(tools: list[dict], name: str) -> str | None:
+    for tool in tools:
+        function = tool.get("function", {})
+        if function.get("name") == name:
+            params = function.get("parameters", {})
+            for key in params.get("required", []) or list(params.get("properties", {})):
+                if params.get("properties", {}).get(key, {}).get("type") == "string":
+                    return key
+    return None
+
+
+def _tool_message(name: str, arguments: dict, turn: int) -> dict:
+    return {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {
+                "id": f"call_teacher_{turn}",
+                "type": "function",
+                "function": {"name": name, "arguments": json.dumps(arguments)},
+            }
+        ],
+    }
+
+
+def _text(message: dict) -> str:
+    content = message.get("content")
+    if isinstance(content, list):
+        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
+    return content or ""
+
+
+class TeacherServer:
+    """The teacher on an HTTP port: POST /v1/chat/completions, GET /v1/models."""
+
+    def __init__(
+        self,
+        index: TaskIndex,
+        behaviour: Behaviour = Behaviour.SOLVE,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        log: Any = None,
+    ):
+        self.index = index
+        self.behaviour = behaviour
+        self.log = log
+        self.requests = 0
+        self._lock = threading.Lock()
+        self._httpd = ThreadingHTTPServer((host, port), self._handler())
+        self._httpd.daemon_threads = True
+
+    @property
+    def url(self) -> str:
+        host, port = self._httpd.server_address[:2]
+        return f"http://{host}:{port}/v1"
+
+    def start(self) -> TeacherServer:
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        return self
+
+    def serve_forever(self) -> None:
+        self._httpd.serve_forever()
+
+    def stop(self) -> None:
+        self._httpd.shutdown()
+        self._httpd.server_close()
+
+    def answer(self, body: dict) -> dict:
+        """One chat completion for `body`, an OpenAI chat request."""
+        messages = body.get("messages") or []
+        model = str(body.get("model", "teacher"))
+        behaviour = Behaviour.for_model(model, self.behaviour)
+        task = self.index.find(
+            "\n".join(_text(m) for m in messages if m.get("role") != "assistant")
+        )
+        if body.get("tools"):
+            message = tool_call_reply(task, behaviour, messages, body["tools"])
+        else:
+            message = {"role": "assistant", "content": terminus_reply(task, behaviour, messages)}
+        with self._lock:
+            self.requests += 1
+        if self.log:
+            turn = sum(m.get("role") == "assistant" for m in messages)
+            self.log(f"{task.name if task else '?'} turn {turn} ({behaviour.value})")
+        prompt_words = sum(len(_text(m).split()) for m in messages)
+        reply_words = len(json.dumps(message).split())
+        return {
+            "id": f"chatcmpl-teacher-{self.requests}",
+            "object": "chat.completion",
+            "created": int(time.time()),
+            "model": model,
+            "choices": [
+                {
+                    "index": 0,
+                    "message": message,
+                    "finish_reason": "tool_calls" if message.get("tool_calls") else "stop",
+                }
+            ],
+            "usage": {
+                "prompt_tokens": prompt_words,
+                "completion_tokens": reply_words,
+                "total_tokens": prompt_words + reply_words,
+            },
+        }
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: Any) -> None:
+                pass
+
+            def _send(self, status: int, payload: dict) -> None:
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self) -> None:
+                if self.path.rstrip("/").endswith("/models"):
+                    self._send(200, {"object": "list", "data": [{"id": "teacher"}]})
+                else:
+                    self._send(404, {"error": {"message": f"no route {self.path}"}})
+
+            def do_POST(self) -> None:
+                length = int(self.headers.get("Content-Length") or 0)
+                try:
+                    body = json.loads(self.rfile.read(length) or b"{}")
+                except json.JSONDecodeError:
+                    self._send(400, {"error": {"message": "request body is not JSON"}})
+                    return
+                if not self.path.rstrip("/").endswith("/chat/completions"):
+                    self._send(404, {"error": {"message": f"no route {self.path}"}})
+                    return
+                self._send(200, server.answer(body))
+
+        return Handler

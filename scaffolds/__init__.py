@@ -1,0 +1,1 @@
+"""Scaffold configurations users edit; shipped as package data (`litecoder_harbor.scaffold_configs`)."""
