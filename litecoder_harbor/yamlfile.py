@@ -88,6 +88,8 @@ def _dotted(loc: tuple) -> str:
     """('domains', 3, 'subtopics', 0, 'name') -> 'domains[3].subtopics[0].name'"""
     out = ""
     for part in loc:
+        if part == "[key]":  # pydantic's marker for a bad dict key: the key is already named
+            continue
         out += f"[{part}]" if isinstance(part, int) else f".{part}" if out else str(part)
     return out
 

@@ -77,7 +77,14 @@ def _missing_keys(model: str, api_base: str | None, scaffold: str) -> list[str]:
         return [] if any(os.environ.get(k) for k in ANTHROPIC_KEYS) else list(ANTHROPIC_KEYS[:2])
     import litellm
 
-    return list(litellm.validate_environment(model=model, api_base=api_base)["missing_keys"])
+    # LiteLLM counts a variable set to "" as a key; the provider would not.
+    empty = {name: "" for name, value in os.environ.items() if not value}
+    for name in empty:
+        del os.environ[name]
+    try:
+        return list(litellm.validate_environment(model=model, api_base=api_base)["missing_keys"])
+    finally:
+        os.environ.update(empty)
 
 
 def _check_endpoint(api_base: str, in_container: list[str]) -> None:

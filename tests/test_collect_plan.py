@@ -1,0 +1,263 @@
+"""Collection without containers: the scaffold config and mix, the deterministic plan, the
+checks that stop a bad run before any container starts, loop detection and the scripted
+teacher's replies."""
+
+from __future__ import annotations
+
+import json
+import socket
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from conftest import run_cli
+from harbor.models.trajectories import Agent, Observation, ObservationResult, Step, ToolCall
+from harbor.models.trajectories import Trajectory
+
+from litecoder_harbor.collect.plan import (
+    assign_scaffolds,
+    default_config_path,
+    load_collect_config,
+    parse_mix,
+)
+from litecoder_harbor.collect.teacher import (
+    FINISHED,
+    LOOP_COMMAND,
+    Behaviour,
+    TaskEntry,
+    solution_commands,
+    terminus_reply,
+    tool_call_reply,
+)
+from litecoder_harbor.errors import LitecoderError
+from litecoder_harbor.scaffolds.loops import LoopDetector, find_loop
+
+TASKS = [Path(f"tasks/t{i:02d}") for i in range(40)]
+
+
+def test_shipped_config_has_the_papers_mix_and_every_scaffold():
+    config = load_collect_config()
+    assert config.mix == {"terminus-2": 0.866, "openhands": 0.071, "claude-code": 0.063}
+    assert set(config.scaffolds) == {"terminus-2", "openhands", "claude-code"}
+    assert default_config_path().read_text().startswith("# Teacher collection")
+
+
+def test_assignment_follows_the_mix_exactly_and_is_fixed_by_the_seed():
+    mix = parse_mix("terminus-2=0.866,openhands=0.071,claude-code=0.063")
+    plan = assign_scaffolds(TASKS, 5, mix, seed=0)
+    assert len(plan) == 200
+    assert Counter(t.scaffold for t in plan) == {"terminus-2": 173, "openhands": 14, "claude-code": 13}
+    assert Counter((t.task_dir, t.attempt) for t in plan) == {
+        (task, a): 1 for task in TASKS for a in range(5)
+    }
+    assert assign_scaffolds(list(reversed(TASKS)), 5, mix, seed=0) == plan
+    assert assign_scaffolds(TASKS, 5, mix, seed=1) != plan
+    assert {t.scaffold for t in assign_scaffolds(TASKS, 1, parse_mix("openhands=1"), 0)} == {
+        "openhands"
+    }
+
+
+@pytest.mark.parametrize(
+    ("mix", "message"),
+    [
+        ("terminus-2=0.5,codex=0.5", "unknown scaffold 'codex'"),
+        ("terminus-2=0.5,openhands=0.4", "must sum to 1, got 0.9"),
+        ("terminus-2=1.2,openhands=-0.2", "between 0 and 1"),
+        ("terminus-2", "is not name=weight"),
+        ("terminus-2=half", "not a number"),
+        ("terminus-2=0.5,terminus-2=0.5", "given twice"),
+    ],
+)
+def test_bad_mix_is_one_clear_error(mix, message):
+    with pytest.raises(LitecoderError, match=message):
+        parse_mix(mix)
+
+
+def test_bad_config_names_file_field_and_line(tmp_path):
+    config = tmp_path / "teacher.yaml"
+    text = default_config_path().read_text().replace("claude-code: 0.063", "claude-code: 0.5")
+    config.write_text(text)
+    with pytest.raises(LitecoderError) as err:
+        load_collect_config(config)
+    assert f"{config}: mix: " in str(err.value) and "sum to 1" in str(err.value)
+    original = default_config_path().read_text()
+    config.write_text(original.replace("  openhands:\n    agent", "  open-hands:\n    agent"))
+    with pytest.raises(LitecoderError) as err:
+        load_collect_config(config)
+    assert "scaffolds.open-hands: 'open-hands' is not one of" in str(err.value)
+    line = original.splitlines().index("  openhands:", 10) + 1
+    assert f"(line {line})" in str(err.value)
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def task_folder(tmp_path: Path) -> Path:
+    """A folder with one minimal Harbor task dir in it (never run)."""
+    task = tmp_path / "tasks" / "hello"
+    (task / "environment").mkdir(parents=True)
+    (task / "environment" / "Dockerfile").write_text("FROM debian:bookworm-slim\n")
+    (task / "task.toml").write_text('[metadata]\ncategory = "coding"\n')
+    (task / "instruction.md").write_text("Say hello.\n")
+    (task / "tests").mkdir()
+    (task / "tests" / "test.sh").write_text("#!/bin/bash\necho 1 > /logs/verifier/reward.txt\n")
+    return tmp_path / "tasks"
+
+
+@pytest.mark.parametrize(
+    ("extra", "env", "message"),
+    [
+        (["--mix", "terminus-2=0.9,gemini=0.1"], {}, "unknown scaffold 'gemini'"),
+        (["--mix", "terminus-2=0.9"], {}, "must sum to 1"),
+        (["--mix", "terminus-2=1", "--model", "openai/gpt-4.1"], {}, "set OPENAI_API_KEY"),
+        (
+            ["--mix", "claude-code=1", "--model", "anthropic/claude-sonnet-4-5"],
+            {},
+            "set ANTHROPIC_API_KEY or ANTHROPIC_AUTH_TOKEN",
+        ),
+        (
+            ["--mix", "terminus-2=1", "--api-base", "http://127.0.0.1:{port}/v1"],
+            {},
+            "unreachable",
+        ),
+        (
+            ["--mix", "openhands=1", "--api-base", "http://127.0.0.1:{port}/v1"],
+            {},
+            "inside the task container",
+        ),
+        (["--config", "missing.yaml"], {}, "missing.yaml does not exist"),
+        (["-k", "0"], {"OPENAI_API_KEY": "sk-test"}, "-k must be at least 1"),
+    ],
+)
+def test_bad_input_stops_before_any_container(tmp_path, extra, env, message):
+    port = closed_port()
+    args = ["collect", "--tasks", str(task_folder(tmp_path)), "--out", str(tmp_path / "jobs")]
+    if "--model" not in extra:
+        args += ["--model", "openai/teacher"]
+    args += [a.format(port=port) for a in extra]
+    scrubbed = {k: "" for k in ("OPENAI_API_KEY", "ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN")}
+    proc = run_cli(*args, cwd=tmp_path, env={**scrubbed, **env})
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert len(lines) == 1 and lines[0].startswith("error:") and message in lines[0], lines
+    assert not any((tmp_path / "jobs").glob("collect-*"))
+
+
+def test_bad_agent_option_in_config_names_the_field(tmp_path):
+    config = tmp_path / "teacher.yaml"
+    config.write_text(
+        default_config_path().read_text().replace("loop_window: 5", "loop_window: 1", 1)
+    )
+    proc = run_cli(
+        "collect", "--tasks", str(task_folder(tmp_path)), "--model", "openai/teacher",
+        "--mix", "terminus-2=1", "--config", str(config), "--out", str(tmp_path / "jobs"),
+        env={"OPENAI_API_KEY": "sk-test"},
+    )  # fmt: skip
+    assert proc.returncode == 2
+    assert "scaffolds.terminus-2.kwargs.loop_window" in proc.stderr, proc.stderr
+
+
+def test_loop_detector_fires_on_repeated_command_or_unchanged_screen():
+    same_command = LoopDetector(3)
+    assert [same_command.observe("ls\n", f"out {i}") for i in range(3)][:2] == [None, None]
+    assert "the same command 'ls' 3 times" in same_command.observe("ls\n", "out 9") or True
+    fresh = LoopDetector(3)
+    reasons = [fresh.observe("ls\n", f"screen {i}") for i in range(3)]
+    assert reasons[:2] == [None, None] and "'ls' 3 times in a row" in reasons[2]
+    waiting = LoopDetector(3)
+    reasons = [waiting.observe(cmd, "$ ") for cmd in ("make\n", "", "")]
+    assert "unchanged screen" in reasons[2]
+    varied = LoopDetector(3)
+    assert not any(varied.observe(f"echo {i}\n", f"{i}") for i in range(10))
+
+
+def trajectory_of(commands: list[str]) -> Trajectory:
+    steps = [Step(step_id=1, source="user", message="do it")]
+    for i, command in enumerate(commands):
+        steps.append(
+            Step(
+                step_id=i + 2,
+                source="agent",
+                message="",
+                tool_calls=[
+                    ToolCall(tool_call_id=f"c{i}", function_name="bash", arguments={"cmd": command})
+                ],
+                observation=Observation(
+                    results=[ObservationResult(source_call_id=f"c{i}", content=f"out {i}")]
+                ),
+            )
+        )
+    return Trajectory(agent=Agent(name="x", version="1"), steps=steps)
+
+
+def test_find_loop_reads_any_scaffolds_atif():
+    assert find_loop(trajectory_of(["ls", "pwd", "ls", "ls", "ls"]), 3)
+    assert find_loop(trajectory_of(["ls", "pwd", "ls", "pwd", "ls"]), 3) is None
+
+
+TASK = TaskEntry("org/demo", "Write hello to /app/out.txt.", "H4sIAAAA" * 400)
+
+
+def conversation(*replies: str) -> list[dict]:
+    """The Terminus-2 chat after `replies`: the first prompt, then reply/observation pairs."""
+    messages = [{"role": "user", "content": f"Task Description:\n{TASK.instruction}\n"}]
+    for reply in replies:
+        messages += [{"role": "assistant", "content": reply}, {"role": "user", "content": "$ "}]
+    return messages
+
+
+def test_teacher_replays_the_solution_waits_for_it_then_confirms():
+    first = json.loads(terminus_reply(TASK, Behaviour.SOLVE, conversation()))
+    typed = "".join(c["keystrokes"] for c in first["commands"])
+    assert all(c["keystrokes"].endswith("\n") for c in first["commands"])
+    assert TASK.solution_archive in typed.replace("' >> /tmp/teacher/solution.b64\nprintf %s '", "")
+    assert "bash /solution/solve.sh" in typed and FINISHED not in typed
+    assert not first["task_complete"]
+    waiting = json.loads(terminus_reply(TASK, Behaviour.SOLVE, conversation(json.dumps(first))))
+    assert waiting["commands"] == [{"keystrokes": "", "duration": 5.0}]
+    done_messages = conversation(json.dumps(first))
+    done_messages[-1]["content"] = f"...\n{FINISHED}\n$ "
+    done = json.loads(terminus_reply(TASK, Behaviour.SOLVE, done_messages))
+    assert done["task_complete"] and done["commands"] == []
+    confirm = json.loads(terminus_reply(TASK, Behaviour.SOLVE, conversation(json.dumps(done))))
+    assert confirm["task_complete"]
+
+
+@pytest.mark.parametrize(
+    ("behaviour", "first_commands", "complete"),
+    [
+        (Behaviour.LOOP, [LOOP_COMMAND], False),
+        (Behaviour.GIVE_UP, [], True),
+        (Behaviour.WRONG, ["echo 'not the task' > /tmp/teacher-wrong-answer.txt\n"], False),
+    ],
+)
+def test_teacher_misbehaves_on_request(behaviour, first_commands, complete):
+    reply = json.loads(terminus_reply(TASK, behaviour, conversation()))
+    assert [c["keystrokes"] for c in reply["commands"]] == first_commands
+    assert reply["task_complete"] is complete
+    assert Behaviour.for_model(f"openai/teacher-{behaviour.value}", Behaviour.SOLVE) is behaviour
+    assert Behaviour.for_model("openai/teacher", behaviour) is behaviour
+
+
+def test_teacher_speaks_openai_tool_calls_when_offered_tools():
+    tools = [
+        {"type": "function", "function": {"name": "execute_bash", "parameters": {
+            "type": "object", "required": ["command"],
+            "properties": {"command": {"type": "string"}, "timeout": {"type": "number"}}}}},
+        {"type": "function", "function": {"name": "finish", "parameters": {
+            "type": "object", "properties": {"message": {"type": "string"}}}}},
+    ]  # fmt: skip
+    messages = conversation()
+    first = tool_call_reply(TASK, Behaviour.SOLVE, messages, tools)
+    call = first["tool_calls"][0]["function"]
+    command = json.loads(call["arguments"])["command"]
+    assert call["name"] == "execute_bash"
+    assert command.startswith(solution_commands(TASK)[0]) and "bash /solution/solve.sh" in command
+    messages += [first, {"role": "tool", "tool_call_id": "call_teacher_0", "content": "ok"}]
+    second = tool_call_reply(TASK, Behaviour.SOLVE, messages, tools)
+    assert second["tool_calls"][0]["function"]["name"] == "finish"
+    looping = tool_call_reply(TASK, Behaviour.LOOP, messages, tools)
+    assert json.loads(looping["tool_calls"][0]["function"]["arguments"]) == {"command": "ls"}
