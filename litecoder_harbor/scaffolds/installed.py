@@ -76,7 +76,7 @@ class InstalledScaffold:
     DEFAULT_VERSION: ClassVar[str]
     TURN_CAP_OPTION: ClassVar[str]
     WHAT_IS_INSTALLED: ClassVar[str]
-    """How the install error names the tools, e.g. "openhands-ai in /opt/openhands-venv"."""
+    """How the install error names the tools, e.g. "`claude` on PATH or in ~/.local/bin"."""
     HOW_TO_BAKE_IN: ClassVar[str]
     """One line for the image's Dockerfile that installs them at the pinned version."""
 
