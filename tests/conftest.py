@@ -23,6 +23,22 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
     )
 
 
+def bare_task(folder: Path, name: str = "bare", reward: int = 0) -> Path:
+    """A minimal Harbor task dir on the plain base image (no python3, no tmux) whose test.sh
+    gives `reward` whatever the agent did; returns the folder holding it."""
+    task = folder / name
+    (task / "environment").mkdir(parents=True)
+    (task / "environment" / "Dockerfile").write_text("FROM debian:bookworm-slim\nWORKDIR /app\n")
+    (task / "task.toml").write_text("[agent]\ntimeout_sec = 60\n")
+    (task / "instruction.md").write_text("Nothing to do here.\n")
+    (task / "tests").mkdir()
+    (task / "tests" / "test.sh").write_text(
+        f"#!/bin/sh\necho {reward} > /logs/verifier/reward.txt\n"
+    )
+    (task / "tests" / "test.sh").chmod(0o755)
+    return folder
+
+
 @pytest.fixture(scope="session")
 def docker_ready():
     """The Docker engine, Compose plugin and base images; tests that use it fail without them."""

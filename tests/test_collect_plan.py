@@ -10,9 +10,15 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from conftest import run_cli
-from harbor.models.trajectories import Agent, Observation, ObservationResult, Step, ToolCall
-from harbor.models.trajectories import Trajectory
+from conftest import bare_task, run_cli
+from harbor.models.trajectories import (
+    Agent,
+    Observation,
+    ObservationResult,
+    Step,
+    ToolCall,
+    Trajectory,
+)
 
 from litecoder_harbor.collect.plan import (
     assign_scaffolds,
@@ -46,7 +52,11 @@ def test_assignment_follows_the_mix_exactly_and_is_fixed_by_the_seed():
     mix = parse_mix("terminus-2=0.866,openhands=0.071,claude-code=0.063")
     plan = assign_scaffolds(TASKS, 5, mix, seed=0)
     assert len(plan) == 200
-    assert Counter(t.scaffold for t in plan) == {"terminus-2": 173, "openhands": 14, "claude-code": 13}
+    assert Counter(t.scaffold for t in plan) == {
+        "terminus-2": 173,
+        "openhands": 14,
+        "claude-code": 13,
+    }
     assert Counter((t.task_dir, t.attempt) for t in plan) == {
         (task, a): 1 for task in TASKS for a in range(5)
     }
@@ -95,18 +105,6 @@ def closed_port() -> int:
         return sock.getsockname()[1]
 
 
-def task_folder(tmp_path: Path) -> Path:
-    """A folder with one minimal Harbor task dir in it (never run)."""
-    task = tmp_path / "tasks" / "hello"
-    (task / "environment").mkdir(parents=True)
-    (task / "environment" / "Dockerfile").write_text("FROM debian:bookworm-slim\n")
-    (task / "task.toml").write_text('[metadata]\ncategory = "coding"\n')
-    (task / "instruction.md").write_text("Say hello.\n")
-    (task / "tests").mkdir()
-    (task / "tests" / "test.sh").write_text("#!/bin/bash\necho 1 > /logs/verifier/reward.txt\n")
-    return tmp_path / "tasks"
-
-
 @pytest.mark.parametrize(
     ("extra", "env", "message"),
     [
@@ -134,7 +132,13 @@ def task_folder(tmp_path: Path) -> Path:
 )
 def test_bad_input_stops_before_any_container(tmp_path, extra, env, message):
     port = closed_port()
-    args = ["collect", "--tasks", str(task_folder(tmp_path)), "--out", str(tmp_path / "jobs")]
+    args = [
+        "collect",
+        "--tasks",
+        str(bare_task(tmp_path / "tasks")),
+        "--out",
+        str(tmp_path / "jobs"),
+    ]
     if "--model" not in extra:
         args += ["--model", "openai/teacher"]
     args += [a.format(port=port) for a in extra]
@@ -152,7 +156,7 @@ def test_bad_agent_option_in_config_names_the_field(tmp_path):
         default_config_path().read_text().replace("loop_window: 5", "loop_window: 1", 1)
     )
     proc = run_cli(
-        "collect", "--tasks", str(task_folder(tmp_path)), "--model", "openai/teacher",
+        "collect", "--tasks", str(bare_task(tmp_path / "tasks")), "--model", "openai/teacher",
         "--mix", "terminus-2=1", "--config", str(config), "--out", str(tmp_path / "jobs"),
         env={"OPENAI_API_KEY": "sk-test"},
     )  # fmt: skip
@@ -161,9 +165,6 @@ def test_bad_agent_option_in_config_names_the_field(tmp_path):
 
 
 def test_loop_detector_fires_on_repeated_command_or_unchanged_screen():
-    same_command = LoopDetector(3)
-    assert [same_command.observe("ls\n", f"out {i}") for i in range(3)][:2] == [None, None]
-    assert "the same command 'ls' 3 times" in same_command.observe("ls\n", "out 9") or True
     fresh = LoopDetector(3)
     reasons = [fresh.observe("ls\n", f"screen {i}") for i in range(3)]
     assert reasons[:2] == [None, None] and "'ls' 3 times in a row" in reasons[2]

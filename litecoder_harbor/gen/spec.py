@@ -307,7 +307,9 @@ def plan_tasks(spec: DomainSpec, n: int | None = None, seed: int = 0) -> list[Ta
     if seed < 0:
         raise LitecoderError(f"--seed must be >= 0, got {seed}")
     levels = list(Difficulty)
-    per_level = largest_remainder(n, [exact_fraction(spec.difficulty.fraction(lv)) for lv in levels])
+    per_level = largest_remainder(
+        n, [exact_fraction(spec.difficulty.fraction(lv)) for lv in levels]
+    )
     deck = _spread(per_level, levels)
     per_domain = largest_remainder(n, _domain_shares(spec))
 

@@ -18,8 +18,9 @@ class ScaffoldOptions(AgentOptions):
     loop_window: int = Field(
         default=5,
         ge=2,
-        description="End the episode (and mark the trial as looping) once the same command or "
-        "an unchanged screen repeats this many times in a row.",
+        description="The same command or an unchanged screen this many turns in a row is a "
+        "loop: the trial is marked looping (Terminus-2 also ends the episode there; OpenHands' "
+        "stuck detector and Claude Code's turn cap end theirs).",
     )
     install: Literal["auto", "never"] = Field(
         default="auto",
