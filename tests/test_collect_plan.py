@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 import socket
+import subprocess
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -37,6 +39,7 @@ from litecoder_harbor.collect.teacher import (
 )
 from litecoder_harbor.errors import LitecoderError
 from litecoder_harbor.scaffolds.loops import LoopDetector, find_loop
+from litecoder_harbor.scaffolds.options import DEFAULT_TURN_CAP
 
 TASKS = [Path(f"tasks/t{i:02d}") for i in range(40)]
 
@@ -262,3 +265,20 @@ def test_teacher_speaks_openai_tool_calls_when_offered_tools():
     assert second["tool_calls"][0]["function"]["name"] == "finish"
     looping = tool_call_reply(TASK, Behaviour.LOOP, messages, tools)
     assert json.loads(looping["tool_calls"][0]["function"]["arguments"]) == {"command": "ls"}
+
+
+def test_terminus_schema_lists_harbor_options_and_ours():
+    harbor = Path(sys.executable).parent / "harbor"
+    result = subprocess.run(
+        [str(harbor), "agent", "schema", "litecoder_harbor.scaffolds:Terminus2", "--json"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    properties = json.loads(result.stdout)["properties"]
+    for name in ("loop_window", "install", "parser_name", "temperature", "api_base"):
+        assert name in properties, name
+    assert properties["max_turns"]["default"] == DEFAULT_TURN_CAP
+    assert properties["record_terminal_session"]["default"] is False
+    assert properties["install"]["enum"] == ["auto", "never"]
