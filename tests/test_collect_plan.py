@@ -29,10 +29,13 @@ from litecoder_harbor.collect.plan import (
     parse_mix,
 )
 from litecoder_harbor.collect.teacher import (
+    DONE_TEXT,
     FINISHED,
     LOOP_COMMAND,
     Behaviour,
     TaskEntry,
+    TaskIndex,
+    TeacherServer,
     solution_commands,
     terminus_reply,
     tool_call_reply,
@@ -265,6 +268,63 @@ def test_teacher_speaks_openai_tool_calls_when_offered_tools():
     assert second["tool_calls"][0]["function"]["name"] == "finish"
     looping = tool_call_reply(TASK, Behaviour.LOOP, messages, tools)
     assert json.loads(looping["tool_calls"][0]["function"]["arguments"]) == {"command": "ls"}
+
+
+BASH_TOOL = {
+    "name": "Bash",
+    "description": "Run a shell command.",
+    "input_schema": {
+        "type": "object",
+        "required": ["command"],
+        "properties": {"command": {"type": "string"}, "timeout": {"type": "number"}},
+    },
+}
+
+
+def test_teacher_speaks_anthropic_messages_to_the_anthropic_sdk(tmp_path, monkeypatch):
+    """Claude Code's protocol: streamed and plain Messages replies, as Anthropic's own client
+    parses them; a tool_use while there is something to run, then a plain answer."""
+    import anthropic
+
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+    folder = bare_task(tmp_path / "tasks")
+    (folder / "bare" / "solution").mkdir()
+    (folder / "bare" / "solution" / "solve.sh").write_text("echo hi > /app/out.txt\n")
+    server = TeacherServer(TaskIndex(folder)).start()
+    try:
+        client = anthropic.Anthropic(base_url=server.url.removesuffix("/v1"), api_key="x")
+        messages = [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "text", "text": "<system-reminder>be brief</system-reminder>"},
+                    {"type": "text", "text": "Nothing to do here.\n"},
+                ],
+            }
+        ]
+        ask = {"model": "teacher", "max_tokens": 1024, "tools": [BASH_TOOL]}
+        with client.messages.stream(messages=messages, **ask) as stream:
+            first = stream.get_final_message()
+        [call] = first.content
+        assert (first.stop_reason, call.type, call.name) == ("tool_use", "tool_use", "Bash")
+        assert call.input["command"].startswith(solution_commands(server.index.entries[0])[0])
+        assert "bash /solution/solve.sh" in call.input["command"]
+        messages += [
+            {"role": "assistant", "content": [call.model_dump(include={"type", "id", "name", "input"})]},
+            {"role": "user", "content": [
+                {"type": "tool_result", "tool_use_id": call.id, "content": [{"type": "text", "text": FINISHED}]},
+            ]},
+        ]  # fmt: skip
+        second = client.messages.create(messages=messages, **ask)
+        assert second.stop_reason == "end_turn" and second.content[0].text == DONE_TEXT
+        looping = client.messages.create(messages=messages, **{**ask, "model": "teacher-loop"})
+        assert looping.content[0].input == {"command": "ls"}
+        untooled = client.messages.create(model="teacher", max_tokens=64, messages=messages)
+        assert untooled.content[0].type == "text"
+        counted = client.messages.count_tokens(model="teacher", messages=messages)
+        assert counted.input_tokens > 0
+    finally:
+        server.stop()
 
 
 def test_terminus_schema_lists_harbor_options_and_ours():

@@ -1,14 +1,16 @@
-"""`litecoder teacher serve`: a scripted teacher behind an OpenAI-compatible endpoint.
+"""`litecoder teacher serve`: a scripted teacher behind an OpenAI- and Anthropic-compatible
+endpoint.
 
 A development tool for offline runs and tests, not a model. It recognises the task from the
 instruction in the conversation, then replays the task's reference solution through the
-scaffold's own protocol: Terminus-2's JSON keystroke replies, or OpenAI tool calls when the
-request offers tools (OpenHands). It keeps no state between requests: the turn is read from the
-conversation, as a model would. It can misbehave on purpose so failure handling and loop
-detection are exercised: `solve`, `loop` (the same command forever), `give-up` (declares the
-task done at once) and `wrong` (does something beside the point, then declares it done).
-A model name ending in `-<behaviour>` (e.g. `openai/teacher-loop`) picks the behaviour per
-request; any other name gets the server's default.
+scaffold's own protocol: Terminus-2's JSON keystroke replies, OpenAI tool calls when a chat
+request offers tools (OpenHands), or Anthropic Messages tool_use blocks, streamed or not (Claude
+Code). It keeps no state between requests: the turn is read from the conversation, as a model
+would. It can misbehave on purpose so failure handling and loop detection are exercised:
+`solve`, `loop` (the same command forever), `give-up` (declares the task done at once) and
+`wrong` (does something beside the point, then declares it done). A model name ending in
+`-<behaviour>` (e.g. `openai/teacher-loop`) picks the behaviour per request; any other name gets
+the server's default.
 """
 
 from __future__ import annotations
@@ -103,7 +105,7 @@ def solution_commands(task: TaskEntry) -> list[str]:
 
 def terminus_reply(task: TaskEntry | None, behaviour: Behaviour, messages: list[dict]) -> str:
     """The next Terminus-2 JSON reply, read off the conversation so far."""
-    turn = sum(m.get("role") == "assistant" for m in messages)
+    turn = _turn(messages)
     screen = _text(messages[-1]) if messages else ""
     previous = _last_assistant_json(messages)
     if previous.get("task_complete"):
@@ -150,15 +152,50 @@ def _last_assistant_json(messages: list[dict]) -> dict:
     return {}
 
 
-def tool_call_reply(
-    task: TaskEntry | None, behaviour: Behaviour, messages: list[dict], tools: list[dict]
-) -> dict:
-    """The next assistant message for a scaffold that offers tools (OpenAI function calling):
-    the solution as one shell tool call, then the finish tool."""
-    names = [t.get("function", {}).get("name", "") for t in tools]
-    shell = next((n for n in names if any(w in n for w in ("bash", "shell", "execute"))), None)
-    finish = next((n for n in names if "finish" in n or "complete" in n), None)
-    turn = sum(m.get("role") == "assistant" for m in messages)
+DONE_TEXT = "The task is complete."
+
+
+@dataclass(frozen=True)
+class Tool:
+    """A tool the scaffold offers, however its protocol spells it."""
+
+    name: str
+    parameters: dict
+
+    @classmethod
+    def parse(cls, spec: dict) -> Tool:
+        """OpenAI's `{"type": "function", "function": {name, parameters}}` or Anthropic's
+        `{name, input_schema}`."""
+        function = spec.get("function") or spec
+        schema = function.get("parameters") or function.get("input_schema") or {}
+        return cls(str(function.get("name", "")), schema if isinstance(schema, dict) else {})
+
+    def main_parameter(self) -> str:
+        """The first required string parameter: what a shell tool takes the command in."""
+        properties = self.parameters.get("properties") or {}
+        for key in self.parameters.get("required") or list(properties):
+            if (properties.get(key) or {}).get("type") == "string":
+                return key
+        return "command"
+
+
+def _tool_named(tools: list[Tool], *words: str) -> Tool | None:
+    """The first tool whose name holds the first word that any tool's name holds."""
+    for word in words:
+        for tool in tools:
+            if word in tool.name.lower():
+                return tool
+    return None
+
+
+def next_tool_call(
+    task: TaskEntry | None, behaviour: Behaviour, turn: int, tools: list[Tool]
+) -> tuple[str, dict] | None:
+    """The next (tool, arguments) for a scaffold that offers tools: the solution as one shell
+    command, then the scaffold's finish tool. None where a scaffold has no finish tool and
+    ends an episode with a plain answer instead (Claude Code)."""
+    shell = _tool_named(tools, "bash", "shell", "execute")
+    finish = _tool_named(tools, "finish", "complete")
     command: str | None = None
     if task is not None and shell is not None:
         if behaviour is Behaviour.LOOP:
@@ -168,25 +205,21 @@ def tool_call_reply(
         elif behaviour is Behaviour.SOLVE and turn == 0:
             command = " && ".join(solution_commands(task)[:-1]) + "; " + _RUN_SOLUTION
     if command is not None:
-        arg = _first_string_parameter(tools, shell) or "command"
-        return _tool_message(shell, {arg: command}, turn)
+        return shell.name, {shell.main_parameter(): command}
     if finish is not None:
-        return _tool_message(finish, {"message": "The task is complete."}, turn)
-    return {"role": "assistant", "content": "The task is complete."}
-
-
-def _first_string_parameter(tools: list[dict], name: str) -> str | None:
-    for tool in tools:
-        function = tool.get("function", {})
-        if function.get("name") == name:
-            params = function.get("parameters", {})
-            for key in params.get("required", []) or list(params.get("properties", {})):
-                if params.get("properties", {}).get(key, {}).get("type") == "string":
-                    return key
+        return finish.name, {"message": DONE_TEXT}
     return None
 
 
-def _tool_message(name: str, arguments: dict, turn: int) -> dict:
+def tool_call_reply(
+    task: TaskEntry | None, behaviour: Behaviour, messages: list[dict], tools: list[dict]
+) -> dict:
+    """The next assistant message in OpenAI function calling (OpenHands)."""
+    turn = _turn(messages)
+    call = next_tool_call(task, behaviour, turn, [Tool.parse(t) for t in tools])
+    if call is None:
+        return {"role": "assistant", "content": DONE_TEXT}
+    name, arguments = call
     return {
         "role": "assistant",
         "content": None,
@@ -200,11 +233,60 @@ def _tool_message(name: str, arguments: dict, turn: int) -> dict:
     }
 
 
+def messages_reply(
+    task: TaskEntry | None, behaviour: Behaviour, messages: list[dict], tools: list[dict]
+) -> tuple[list[dict], str]:
+    """The next assistant content blocks and stop reason in Anthropic's Messages API (Claude
+    Code): a tool_use block while there is something to run, then a plain answer."""
+    turn = _turn(messages)
+    call = next_tool_call(task, behaviour, turn, [Tool.parse(t) for t in tools])
+    if call is None:
+        return [{"type": "text", "text": DONE_TEXT}], "end_turn"
+    name, arguments = call
+    block = {"type": "tool_use", "id": f"toolu_teacher_{turn}", "name": name, "input": arguments}
+    return [block], "tool_use"
+
+
+def message_events(message: dict) -> list[tuple[str, dict]]:
+    """A Messages API reply as the server-sent events of a streamed one."""
+    events = [
+        ("message_start", {"message": {**message, "content": [], "stop_reason": None}}),
+    ]
+    for index, block in enumerate(message["content"]):
+        if block["type"] == "tool_use":
+            empty = {**block, "input": {}}
+            delta = {"type": "input_json_delta", "partial_json": json.dumps(block["input"])}
+        else:
+            empty = {**block, "text": ""}
+            delta = {"type": "text_delta", "text": block["text"]}
+        events += [
+            ("content_block_start", {"index": index, "content_block": empty}),
+            ("content_block_delta", {"index": index, "delta": delta}),
+            ("content_block_stop", {"index": index}),
+        ]
+    stop = {"stop_reason": message["stop_reason"], "stop_sequence": None}
+    events += [
+        (
+            "message_delta",
+            {"delta": stop, "usage": {"output_tokens": message["usage"]["output_tokens"]}},
+        ),
+        ("message_stop", {}),
+    ]
+    return [(name, {"type": name, **data}) for name, data in events]
+
+
+def _turn(messages: list[dict]) -> int:
+    return sum(m.get("role") == "assistant" for m in messages)
+
+
 def _text(message: dict) -> str:
+    """The text of a message or content block, tool results included, in either protocol."""
     content = message.get("content")
     if isinstance(content, list):
-        return "".join(part.get("text", "") for part in content if isinstance(part, dict))
-    return content or ""
+        return "".join(
+            part.get("text") or _text(part) for part in content if isinstance(part, dict)
+        )
+    return content if isinstance(content, str) else ""
 
 
 class TeacherServer:
@@ -242,25 +324,29 @@ class TeacherServer:
         self._httpd.shutdown()
         self._httpd.server_close()
 
-    def answer(self, body: dict) -> dict:
-        """One chat completion for `body`, an OpenAI chat request."""
+    def _read(self, body: dict) -> tuple[list[dict], str, Behaviour, TaskEntry | None]:
+        """The conversation, model, behaviour and task of a chat request in either protocol."""
         messages = body.get("messages") or []
         model = str(body.get("model", "teacher"))
         behaviour = Behaviour.for_model(model, self.behaviour)
         task = self.index.find(
             "\n".join(_text(m) for m in messages if m.get("role") != "assistant")
         )
+        with self._lock:
+            self.requests += 1
+        if self.log:
+            name = task.name if task else "?"
+            self.log(f"{name} turn {_turn(messages)} ({behaviour.value})")
+        return messages, model, behaviour, task
+
+    def answer(self, body: dict) -> dict:
+        """One chat completion for `body`, an OpenAI chat request."""
+        messages, model, behaviour, task = self._read(body)
         if body.get("tools"):
             message = tool_call_reply(task, behaviour, messages, body["tools"])
         else:
             message = {"role": "assistant", "content": terminus_reply(task, behaviour, messages)}
-        with self._lock:
-            self.requests += 1
-        if self.log:
-            turn = sum(m.get("role") == "assistant" for m in messages)
-            self.log(f"{task.name if task else '?'} turn {turn} ({behaviour.value})")
-        prompt_words = sum(len(_text(m).split()) for m in messages)
-        reply_words = len(json.dumps(message).split())
+        prompt_words, reply_words = _words(messages), len(json.dumps(message).split())
         return {
             "id": f"chatcmpl-teacher-{self.requests}",
             "object": "chat.completion",
@@ -280,6 +366,25 @@ class TeacherServer:
             },
         }
 
+    def answer_messages(self, body: dict) -> dict:
+        """One reply for `body`, an Anthropic Messages request (Claude Code). A request that
+        offers no tools (a title, a summary) gets a plain answer."""
+        messages, model, behaviour, task = self._read(body)
+        content, stop_reason = messages_reply(task, behaviour, messages, body.get("tools") or [])
+        return {
+            "id": f"msg_teacher_{self.requests}",
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": content,
+            "stop_reason": stop_reason,
+            "stop_sequence": None,
+            "usage": {
+                "input_tokens": _words(messages),
+                "output_tokens": len(json.dumps(content).split()),
+            },
+        }
+
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         server = self
 
@@ -295,6 +400,16 @@ class TeacherServer:
                 self.end_headers()
                 self.wfile.write(data)
 
+            def _stream(self, events: list[tuple[str, dict]]) -> None:
+                self.send_response(200)
+                self.send_header("Content-Type", "text/event-stream")
+                self.send_header("Cache-Control", "no-cache")
+                self.end_headers()
+                for name, data in events:
+                    self.wfile.write(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode())
+                self.wfile.flush()
+                self.close_connection = True
+
             def do_GET(self) -> None:
                 if self.path.rstrip("/").endswith("/models"):
                     self._send(200, {"object": "list", "data": [{"id": "teacher"}]})
@@ -308,9 +423,23 @@ class TeacherServer:
                 except json.JSONDecodeError:
                     self._send(400, {"error": {"message": "request body is not JSON"}})
                     return
-                if not self.path.rstrip("/").endswith("/chat/completions"):
+                route = self.path.split("?")[0].rstrip("/")
+                if route.endswith("/chat/completions"):
+                    self._send(200, server.answer(body))
+                elif route.endswith("/messages/count_tokens"):
+                    self._send(200, {"input_tokens": _words(body.get("messages") or [])})
+                elif route.endswith("/messages"):
+                    message = server.answer_messages(body)
+                    if body.get("stream"):
+                        self._stream(message_events(message))
+                    else:
+                        self._send(200, message)
+                else:
                     self._send(404, {"error": {"message": f"no route {self.path}"}})
-                    return
-                self._send(200, server.answer(body))
 
         return Handler
+
+
+def _words(messages: list[dict]) -> int:
+    """Words in a conversation: the teacher's stand-in for a token count."""
+    return sum(len(_text(m).split()) for m in messages)
