@@ -501,15 +501,27 @@ app.add_typer(teacher_app, name="teacher")
 @one_line_errors
 def teacher_serve(
     tasks: Annotated[Path, typer.Option(help="Folder of task dirs whose solutions it replays.")],
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    host: Annotated[
+        str,
+        typer.Option(
+            help="Address to listen on; `docker-bridge`: the host's address on Docker's bridge, "
+            "which scaffolds that call the model from inside the container (OpenHands, Claude "
+            "Code) reach."
+        ),
+    ] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port (0: any free one).")] = 8765,
     behaviour: Annotated[
         str, typer.Option(help="solve | loop | give-up | wrong (a model name -<b> overrides).")
     ] = "solve",
 ) -> None:
-    """Serve a scripted teacher on an OpenAI-compatible endpoint: it replays each task's
-    reference solution through the scaffold's protocol. For offline runs and tests only."""
+    """Serve a scripted teacher on an OpenAI- and Anthropic-compatible endpoint: it replays each
+    task's reference solution through the scaffold's protocol. For offline runs and tests only."""
     from litecoder_harbor.collect.teacher import Behaviour, TaskIndex, TeacherServer
+
+    if host == "docker-bridge":
+        from litecoder_harbor.engine import bridge_gateway
+
+        host = bridge_gateway()
 
     try:
         chosen = Behaviour(behaviour)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import shutil
 import subprocess
 
@@ -51,3 +52,19 @@ def require_docker() -> None:
     """Fail fast, before anything is written or started, when Harbor's docker env cannot work."""
     engine_version()
     compose_version()
+
+
+def bridge_gateway() -> str:
+    """The host's address on Docker's default bridge: where a process on the host listens so
+    that agents running inside task containers can reach it. Docker leaves the gateway out of
+    the network's record when it picked the default, the subnet's first address."""
+    network = docker_client().networks.get("bridge")
+    for pool in network.attrs.get("IPAM", {}).get("Config") or []:
+        if pool.get("Gateway"):
+            return pool["Gateway"]
+        if pool.get("Subnet") and ":" not in pool["Subnet"]:
+            return str(next(ipaddress.ip_network(pool["Subnet"]).hosts()))
+    raise LitecoderError(
+        "Docker's default bridge network has no IPv4 address",
+        hint="start dockerd with its default bridge (no `--bridge none`)",
+    )

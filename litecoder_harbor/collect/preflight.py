@@ -9,7 +9,7 @@ import urllib.error
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from urllib.parse import urlparse
+from urllib.parse import ParseResult, urlparse
 
 from harbor.utils.import_path import import_class
 from pydantic import ValidationError
@@ -95,7 +95,8 @@ def _check_endpoint(api_base: str, in_container: list[str]) -> None:
         raise LitecoderError(
             f"--api-base {api_base}: {', '.join(in_container)} call the model from inside the "
             f"task container, where {parsed.hostname} is the container itself",
-            hint="use an address the containers reach, e.g. the host's Docker bridge address",
+            hint=f"use an address the containers reach, e.g. {_on_bridge(parsed)} (the host on "
+            "Docker's bridge; `litecoder teacher serve --host docker-bridge` listens there)",
         )
     request = urllib.request.Request(api_base.rstrip("/") + "/models", method="GET")
     try:
@@ -106,6 +107,18 @@ def _check_endpoint(api_base: str, in_container: list[str]) -> None:
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise LitecoderError(f"--api-base {api_base} is unreachable: {reason}") from None
+
+
+def _on_bridge(url: ParseResult) -> str:
+    """`url` with its host replaced by the host's address on Docker's bridge."""
+    try:
+        from litecoder_harbor.engine import bridge_gateway
+
+        address = bridge_gateway()
+    except LitecoderError:
+        address = "<the host's Docker bridge address>"
+    port = f":{url.port}" if url.port else ""
+    return url._replace(netloc=f"{address}{port}").geturl()
 
 
 def _is_loopback(host: str) -> bool:
