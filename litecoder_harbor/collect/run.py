@@ -115,6 +115,7 @@ async def collect_async(
         console=console,
         disable=console is None,
     )
+    ended: set[str] = set()  # a retried trial ends once per attempt, under the same name
     with progress:
         for scaffold in scaffolds:
             trials = by_scaffold[scaffold]
@@ -122,8 +123,10 @@ async def collect_async(
                 scaffold, total=len(trials), completed=len(_trial_results(job_dirs[scaffold]))
             )
 
-            async def advance(_event: Any, bar: int = bar) -> None:
-                progress.advance(bar)
+            async def advance(event: Any, bar: int = bar) -> None:
+                if event.trial_name not in ended:
+                    ended.add(event.trial_name)
+                    progress.advance(bar)
 
             await run_trials_async(
                 [t.task_dir for t in trials],
