@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import json
+import shlex
+
+from harbor.agents.installed.base import NonZeroAgentExitCodeError
 from harbor.agents.installed.claude_code import ClaudeCode as HarborClaudeCode
 from harbor.agents.installed.claude_code import ClaudeCodeOptions
 from harbor.environments.base import BaseEnvironment
+from harbor.models.agent.context import AgentContext
 
-from litecoder_harbor.scaffolds.installed import InstalledScaffold, scaffold_options
+from litecoder_harbor.scaffolds.installed import InstalledScaffold, last_line, scaffold_options
 
 CLAUDE_CODE_VERSION = "2.1.330"
 """A released `@anthropic-ai/claude-code`; its npm package ships the native build, which runs
 without Node (npm warns that the package wants Node 22, but installs it on Node 18)."""
+
+MAX_TURNS_SUBTYPE = "error_max_turns"
+"""How Claude Code's final stream-json record says it stopped at `--max-turns`."""
 
 ClaudeCodeScaffoldOptions = scaffold_options(
     "ClaudeCodeScaffoldOptions",
@@ -51,3 +59,27 @@ class ClaudeCode(InstalledScaffold, HarborClaudeCode):
         if result.return_code != 0 or not (result.stdout or "").strip():
             return None
         return self.parse_version(result.stdout)
+
+    async def run(
+        self, instruction: str, environment: BaseEnvironment, context: AgentContext
+    ) -> None:
+        """Claude Code exits 1 when it stops at `--max-turns`. For collection that is the turn
+        cap ending the episode, as it does in every other scaffold: the trial goes on to
+        grading instead of failing (and being retried)."""
+        try:
+            await super().run(instruction, environment, context)
+        except NonZeroAgentExitCodeError:
+            if (await self._final_record(environment)).get("subtype") != MAX_TURNS_SUBTYPE:
+                raise
+            self.logger.info(f"episode ended at the turn cap ({self.turn_cap} turns)")
+
+    async def _final_record(self, environment: BaseEnvironment) -> dict:
+        """The record that ends Claude Code's stream-json output, {} when there is none. Read
+        in the container, where it is whatever the environment type."""
+        output = (self.environment_logs_dir / "claude-code.txt").as_posix()
+        result = await environment.exec(command=f"tail -n 1 {shlex.quote(output)}")
+        try:
+            record = json.loads(last_line(result.stdout))
+        except ValueError:
+            return {}
+        return record if isinstance(record, dict) and record.get("type") == "result" else {}
