@@ -1,21 +1,26 @@
-"""`litecoder collect` end to end: the Terminus-2 scaffold against the scripted teacher
-(`litecoder teacher serve`), through Harbor on the local Docker engine."""
+"""`litecoder collect` end to end: the Terminus-2 and Claude Code scaffolds against the scripted
+teacher (`litecoder teacher serve`), through Harbor on the local Docker engine."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import LITECODER, bare_task, run_cli
 from harbor.models.trial.result import TrialResult
 
 from litecoder_harbor.collect.plan import default_config_path
+from litecoder_harbor.scaffolds.claude_code import CLAUDE_CODE_VERSION
 
 pytestmark = pytest.mark.docker
 
@@ -34,17 +39,18 @@ def three_tasks(tmp_path_factory, docker_ready) -> Path:
     return out
 
 
-@pytest.fixture(scope="module")
-def teacher(three_tasks):
+@contextlib.contextmanager
+def serve_teacher(tasks: Path, host: str = "127.0.0.1"):
     """`litecoder teacher serve` on a free port, as a user starts it; yields (url, log path)."""
-    log = three_tasks.parent / "teacher.log"
+    log = tasks.parent / f"teacher-{host}.log"
     with log.open("w") as sink:
         proc = subprocess.Popen(
-            [str(LITECODER), "teacher", "serve", "--tasks", str(three_tasks), "--port", "0"],
+            [str(LITECODER), "teacher", "serve", "--tasks", str(tasks), "--host", host,
+             "--port", "0"],
             stdout=sink,
             stderr=subprocess.STDOUT,
             env={**os.environ, "COLUMNS": "200"},
-        )
+        )  # fmt: skip
     try:
         deadline = time.monotonic() + 60
         while not (url := re.search(r"on (http://\S+/v1)", log.read_text())):
@@ -56,16 +62,42 @@ def teacher(three_tasks):
         proc.wait(timeout=10)
 
 
-def collect(tasks: Path, out: Path, url: str, *extra: str, model="openai/teacher"):
+@pytest.fixture(scope="module")
+def teacher(three_tasks):
+    with serve_teacher(three_tasks) as served:
+        yield served
+
+
+def collect(
+    tasks: Path, out: Path, url: str, *extra: str, model="openai/teacher", scaffold="terminus-2"
+):
+    key = "ANTHROPIC_API_KEY" if scaffold == "claude-code" else "OPENAI_API_KEY"
     return run_cli(
         "collect", "--tasks", str(tasks), "--model", model, "--api-base", url,
-        "--mix", "terminus-2=1", "--out", str(out), *extra,
-        env={"OPENAI_API_KEY": CANARY_KEY},
+        "--mix", f"{scaffold}=1", "--out", str(out), *extra,
+        env={key: CANARY_KEY},
     )  # fmt: skip
 
 
-def trials(out: Path) -> list[Path]:
-    return sorted(p.parent for p in out.glob("collect-terminus-2-*/*/result.json"))
+def trials(out: Path, scaffold="terminus-2") -> list[Path]:
+    return sorted(p.parent for p in out.glob(f"collect-{scaffold}-*/*/result.json"))
+
+
+def assert_valid_trajectory(trial: Path) -> dict:
+    """Harbor's ATIF validator accepts the trial's trajectory; returns it."""
+    check = subprocess.run(
+        [sys.executable, "-m", "harbor.utils.trajectory_validator",
+         str(trial / "agent" / "trajectory.json")],
+        capture_output=True, text=True,
+    )  # fmt: skip
+    assert check.returncode == 0 and "valid" in check.stdout, check.stdout + check.stderr
+    return json.loads((trial / "agent" / "trajectory.json").read_text())
+
+
+def assert_no_key_written(out: Path) -> None:
+    for path in out.rglob("*"):
+        if path.is_file():
+            assert CANARY_KEY not in path.read_text(errors="replace"), path
 
 
 def test_terminus_collects_solved_valid_trajectories_and_resumes(three_tasks, teacher, tmp_path):
@@ -85,19 +117,11 @@ def test_terminus_collects_solved_valid_trajectories_and_resumes(three_tasks, te
         assert result.agent_info.name == "litecoder-terminus-2"
         report = result.agent_result.metadata["litecoder"]
         assert report["looping"] is False and 2 <= report["turns"] <= 10
-        check = subprocess.run(
-            [sys.executable, "-m", "harbor.utils.trajectory_validator",
-             str(trial / "agent" / "trajectory.json")],
-            capture_output=True, text=True,
-        )  # fmt: skip
-        assert check.returncode == 0 and "valid" in check.stdout, check.stdout + check.stderr
-        trajectory = json.loads((trial / "agent" / "trajectory.json").read_text())
+        trajectory = assert_valid_trajectory(trial)
         assert any("bash /solution/solve.sh" in json.dumps(s) for s in trajectory["steps"])
         durations.append((result.finished_at - result.started_at).total_seconds())
     print(f"\nwall per trial with the scripted teacher: {[round(d, 1) for d in durations]} s")
-    for path in out.rglob("*"):
-        if path.is_file():
-            assert CANARY_KEY not in path.read_text(errors="replace"), path
+    assert_no_key_written(out)
 
     requests = log.read_text().count(" turn ")
     before = trials(out)
@@ -139,3 +163,100 @@ def test_install_never_fails_setup_on_an_image_without_tmux(teacher, tmp_path):
     assert "install=never but the image has no tmux" in result.exception_info.exception_message
     assert json.loads((out / "summary.json").read_text())["scaffolds"][0]["errors"] == 1
     assert log.read_text().count(" turn ") == requests  # no model call was made
+
+
+@pytest.fixture(scope="module")
+def claude_code_task(three_tasks) -> Path:
+    """The data-science task of `three_tasks` on an image with Claude Code baked in at the
+    pinned version, as a user prepares images for air-gapped runs (`install: never`). The
+    image is tagged, so Harbor's per-trial clean-up keeps it."""
+    from litecoder_harbor.engine import docker_client
+    from litecoder_harbor.gen.domains import Domain, dockerfile_prefix
+    from litecoder_harbor.images import layer_cache_tag, warm_layer_cache
+    from litecoder_harbor.scaffolds import ClaudeCode
+
+    domain = Domain("data_science")
+    warm_layer_cache([domain])
+    image = f"litecoder-test/claude-code:{ClaudeCode.DEFAULT_VERSION}"
+    recipe = (
+        f"FROM {layer_cache_tag(domain)}\n"
+        "RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm"
+        " && rm -rf /var/lib/apt/lists/*\n"
+        f"RUN {ClaudeCode.HOW_TO_BAKE_IN}\n"
+    )
+    docker_client().images.build(
+        fileobj=io.BytesIO(recipe.encode()), tag=image, pull=False, rm=True
+    )
+    [source] = [t for t in three_tasks.iterdir() if "data_science" in (t / "task.toml").read_text()]
+    tasks = three_tasks.parent / "claude-code-tasks"
+    task = shutil.copytree(source, tasks / source.name)
+    dockerfile = task / "environment" / "Dockerfile"
+    prefix = dockerfile_prefix(domain)
+    assert dockerfile.read_text().startswith(prefix)
+    dockerfile.write_text(f"FROM {image}\nWORKDIR /app\n" + dockerfile.read_text()[len(prefix) :])
+    return tasks
+
+
+@pytest.fixture(scope="module")
+def bridge_teacher(claude_code_task):
+    """The teacher where the containers reach it: Claude Code calls the model from inside."""
+    with serve_teacher(claude_code_task, host="docker-bridge") as served:
+        yield served
+
+
+def claude_code_config(folder: Path, max_turns: int) -> Path:
+    """The shipped scaffold config, with Claude Code required in the image and capped."""
+    config = yaml.safe_load(default_config_path().read_text())
+    config["scaffolds"]["claude-code"]["kwargs"].update(install="never", max_turns=max_turns)
+    path = folder / "teacher.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_claude_code_collects_a_solved_valid_trajectory(claude_code_task, bridge_teacher, tmp_path):
+    url, log = bridge_teacher
+    out = tmp_path / "jobs"
+    config = claude_code_config(tmp_path, max_turns=20)
+    proc = collect(
+        claude_code_task, out, url, "--config", str(config),
+        model="anthropic/teacher", scaffold="claude-code",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    [row] = json.loads((out / "summary.json").read_text())["scaffolds"]
+    assert (row["trials"], row["solved"], row["errors"], row["looping"]) == (1, 1, 0, 0), row
+    [trial] = trials(out, "claude-code")
+    result = TrialResult.model_validate_json((trial / "result.json").read_text())
+    assert result.verifier_result.rewards["reward"] == 1.0
+    assert (result.agent_info.name, result.agent_info.version) == (
+        "litecoder-claude-code", CLAUDE_CODE_VERSION,
+    )  # fmt: skip
+    report = result.agent_result.metadata["litecoder"]
+    assert report["looping"] is False and report["turn_cap"] == 20 and report["turns"] >= 1
+    trajectory = assert_valid_trajectory(trial)
+    calls = [c for s in trajectory["steps"] for c in s.get("tool_calls") or []]
+    assert calls[0]["function_name"] == "Bash"
+    assert "bash /solution/solve.sh" in calls[0]["arguments"]["command"]
+    assert "turn 0 (solve)" in log.read_text()
+    assert_no_key_written(out)
+
+
+def test_claude_code_looping_teacher_ends_at_the_turn_cap_and_is_marked(
+    claude_code_task, bridge_teacher, tmp_path
+):
+    url, _ = bridge_teacher
+    out = tmp_path / "jobs"
+    config = claude_code_config(tmp_path, max_turns=7)
+    proc = collect(
+        claude_code_task, out, url, "--config", str(config),
+        model="anthropic/teacher-loop", scaffold="claude-code",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    [trial] = trials(out, "claude-code")
+    result = TrialResult.model_validate_json((trial / "result.json").read_text())
+    assert result.exception_info is None  # the cap ends the episode; it is not a failure
+    report = result.agent_result.metadata["litecoder"]
+    assert report["looping"] is True and "5 times in a row" in report["loop_reason"]
+    assert report["turns"] == report["turn_cap"] == 7
+    assert result.verifier_result.rewards["reward"] == 0.0
+    [row] = json.loads((out / "summary.json").read_text())["scaffolds"]
+    assert (row["errors"], row["looping"]) == (0, 1)
