@@ -178,6 +178,17 @@ class Tool:
                 return key
         return "command"
 
+    def call(self, value: str) -> dict:
+        """Arguments with `value` as the main parameter and the first choice of every other
+        required parameter that lists its choices (OpenHands' `security_risk`)."""
+        properties = self.parameters.get("properties") or {}
+        arguments = {self.main_parameter(): value}
+        for key in self.parameters.get("required") or []:
+            choices = (properties.get(key) or {}).get("enum")
+            if key not in arguments and choices:
+                arguments[key] = choices[0]
+        return arguments
+
 
 def _tool_named(tools: list[Tool], *words: str) -> Tool | None:
     """The first tool whose name holds the first word that any tool's name holds."""
@@ -189,11 +200,15 @@ def _tool_named(tools: list[Tool], *words: str) -> Tool | None:
 
 
 def next_tool_call(
-    task: TaskEntry | None, behaviour: Behaviour, turn: int, tools: list[Tool]
+    task: TaskEntry | None, behaviour: Behaviour, messages: list[dict], tools: list[Tool]
 ) -> tuple[str, dict] | None:
-    """The next (tool, arguments) for a scaffold that offers tools: the solution as one shell
-    command, then the scaffold's finish tool. None where a scaffold has no finish tool and
-    ends an episode with a plain answer instead (Claude Code)."""
+    """The next (tool, arguments) for a scaffold that offers tools: one shell command lays the
+    solution out, a short one runs it (a shell tool may keep only the end of a long command's
+    screen, and the finish marker must be on it); an empty command, which asks a shell tool
+    for more output, while the solution has not said it finished (OpenHands returns from a
+    command that runs quietly for a while); then the scaffold's finish tool. None where a
+    scaffold has no finish tool and ends an episode with a plain answer (Claude Code)."""
+    turn = _turn(messages)
     shell = _tool_named(tools, "bash", "shell", "execute")
     finish = _tool_named(tools, "finish", "complete")
     command: str | None = None
@@ -203,11 +218,15 @@ def next_tool_call(
         elif behaviour is Behaviour.WRONG and turn == 0:
             command = WRONG_COMMAND.strip()
         elif behaviour is Behaviour.SOLVE and turn == 0:
-            command = " && ".join(solution_commands(task)[:-1]) + "; " + _RUN_SOLUTION
+            command = " && ".join(solution_commands(task)[:-1])
+        elif behaviour is Behaviour.SOLVE and turn == 1:
+            command = _RUN_SOLUTION
+        elif behaviour is Behaviour.SOLVE and FINISHED not in _text(messages[-1]):
+            command = ""
     if command is not None:
-        return shell.name, {shell.main_parameter(): command}
+        return shell.name, shell.call(command)
     if finish is not None:
-        return finish.name, {"message": DONE_TEXT}
+        return finish.name, finish.call(DONE_TEXT)
     return None
 
 
@@ -215,8 +234,7 @@ def tool_call_reply(
     task: TaskEntry | None, behaviour: Behaviour, messages: list[dict], tools: list[dict]
 ) -> dict:
     """The next assistant message in OpenAI function calling (OpenHands)."""
-    turn = _turn(messages)
-    call = next_tool_call(task, behaviour, turn, [Tool.parse(t) for t in tools])
+    call = next_tool_call(task, behaviour, messages, [Tool.parse(t) for t in tools])
     if call is None:
         return {"role": "assistant", "content": DONE_TEXT}
     name, arguments = call
@@ -225,7 +243,7 @@ def tool_call_reply(
         "content": None,
         "tool_calls": [
             {
-                "id": f"call_teacher_{turn}",
+                "id": f"call_teacher_{_turn(messages)}",
                 "type": "function",
                 "function": {"name": name, "arguments": json.dumps(arguments)},
             }
@@ -238,11 +256,11 @@ def messages_reply(
 ) -> tuple[list[dict], str]:
     """The next assistant content blocks and stop reason in Anthropic's Messages API (Claude
     Code): a tool_use block while there is something to run, then a plain answer."""
-    turn = _turn(messages)
-    call = next_tool_call(task, behaviour, turn, [Tool.parse(t) for t in tools])
+    call = next_tool_call(task, behaviour, messages, [Tool.parse(t) for t in tools])
     if call is None:
         return [{"type": "text", "text": DONE_TEXT}], "end_turn"
     name, arguments = call
+    turn = _turn(messages)
     block = {"type": "tool_use", "id": f"toolu_teacher_{turn}", "name": name, "input": arguments}
     return [block], "tool_use"
 
