@@ -8,11 +8,15 @@ import random
 from pathlib import Path
 from typing import Any, Literal
 
+from harbor.models.trial.config import EnvironmentConfig as TrialEnvironmentConfig
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from litecoder_harbor.errors import LitecoderError
 from litecoder_harbor.gen.spec import exact_fraction, largest_remainder
 from litecoder_harbor.yamlfile import load_yaml_model
+
+_CHOSEN_BY_COMMAND = {"type", "import_path", "kwargs", "suppress_override_warnings"}
+"""Environment fields `collect --env` sets for every scaffold alike."""
 
 ScaffoldName = Literal["terminus-2", "openhands", "claude-code"]
 SCAFFOLD_NAMES: tuple[str, ...] = ("terminus-2", "openhands", "claude-code")
@@ -34,6 +38,23 @@ class ScaffoldSettings(_Strict):
     agent: str = Field(pattern=r"^[\w.]+:\w+$", description="Harbor agent import path.")
     model: str | None = Field(default=None, description="Overrides --model for this scaffold.")
     kwargs: dict[str, Any] = Field(default_factory=dict, description="The agent's options.")
+    environment: dict[str, Any] = Field(
+        default_factory=dict,
+        description="Harbor's run-time environment settings for this scaffold's trials, e.g. "
+        "override_memory_mb for an agent that runs inside the task container.",
+    )
+
+    @field_validator("environment")
+    @classmethod
+    def _environment_settings(cls, settings: dict[str, Any]) -> dict[str, Any]:
+        allowed = set(TrialEnvironmentConfig.model_fields) - _CHOSEN_BY_COMMAND
+        for key in settings:
+            if key not in allowed:
+                raise ValueError(
+                    f"{key!r} is not a Harbor environment setting here; use {', '.join(sorted(allowed))}"
+                )
+        TrialEnvironmentConfig.model_validate(settings)
+        return settings
 
 
 class CollectConfig(_Strict):

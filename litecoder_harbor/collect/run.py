@@ -100,10 +100,15 @@ async def collect_async(
         check_model_access(agents[scaffold].model or model, api_base, [scaffold], log)
 
     out.mkdir(parents=True, exist_ok=True)
+    settings = {s: config.settings(s).environment for s in scaffolds}
     job_dirs = {
         s: out
         / stable_job_name(
-            f"collect-{s}", [t.task_dir for t in by_scaffold[s]], [agents[s]], environment
+            f"collect-{s}",
+            [t.task_dir for t in by_scaffold[s]],
+            [agents[s]],
+            environment,
+            settings[s],
         )
         for s in scaffolds
     }
@@ -132,6 +137,7 @@ async def collect_async(
                 [t.task_dir for t in trials],
                 [agents[scaffold]],
                 environment=environment,
+                environment_settings=settings[scaffold],
                 jobs_dir=out,
                 job_name=job_dirs[scaffold].name,
                 n_concurrent=n_concurrent,

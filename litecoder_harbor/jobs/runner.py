@@ -53,10 +53,14 @@ class AgentSpec(BaseModel):
         )
 
 
-def environment_config(environment: str, **kwargs: Any) -> TrialEnvironmentConfig:
-    """`docker`, any other Harbor environment type, or `module.path:Class`."""
+def environment_config(
+    environment: str, kwargs: dict[str, Any] | None = None, **settings: Any
+) -> TrialEnvironmentConfig:
+    """`docker`, any other Harbor environment type, or `module.path:Class`; `kwargs` go to the
+    environment's constructor, `settings` are Harbor's run-time environment fields (e.g.
+    `override_memory_mb`)."""
     if ":" in environment:
-        return TrialEnvironmentConfig(import_path=environment, kwargs=kwargs)
+        return TrialEnvironmentConfig(import_path=environment, kwargs=kwargs or {}, **settings)
     try:
         env_type = EnvironmentType(environment)
     except ValueError:
@@ -65,7 +69,7 @@ def environment_config(environment: str, **kwargs: Any) -> TrialEnvironmentConfi
             f"unknown environment type {environment!r}",
             hint=f"use one of {known}, or an import path module.path:ClassName",
         ) from None
-    return TrialEnvironmentConfig(type=env_type, kwargs=kwargs)
+    return TrialEnvironmentConfig(type=env_type, kwargs=kwargs or {}, **settings)
 
 
 class TrialOutcome(BaseModel):
@@ -107,14 +111,21 @@ class TrialOutcome(BaseModel):
 
 
 def stable_job_name(
-    prefix: str, task_dirs: list[Path], agents: list[AgentSpec], environment: str
+    prefix: str,
+    task_dirs: list[Path],
+    agents: list[AgentSpec],
+    environment: str,
+    environment_settings: dict[str, Any] | None = None,
 ) -> str:
-    """A job name fixed by what runs: the same tasks and agents resume the same Harbor job."""
+    """A job name fixed by what runs: the same tasks, agents and environment resume the same
+    Harbor job."""
     digest = hashlib.sha256()
     for task_dir in sorted(task_dirs):
         digest.update(Packager.compute_content_hash(task_dir)[0].encode())
     digest.update(json.dumps([a.model_dump() for a in agents], sort_keys=True).encode())
     digest.update(environment.encode())
+    if environment_settings:
+        digest.update(json.dumps(environment_settings, sort_keys=True).encode())
     return f"{prefix}-{digest.hexdigest()[:12]}"
 
 
@@ -124,6 +135,7 @@ async def run_trials_async(
     *,
     environment: str = "docker",
     environment_kwargs: dict[str, Any] | None = None,
+    environment_settings: dict[str, Any] | None = None,
     jobs_dir: Path = Path("jobs"),
     job_name: str | None = None,
     n_attempts: int = 1,
@@ -147,7 +159,9 @@ async def run_trials_async(
         quiet=quiet,
         agents=[agent.to_harbor() for agent in agents],
         tasks=[TrialTaskConfig(path=path.resolve()) for path in task_dirs],
-        environment=environment_config(environment, **(environment_kwargs or {})),
+        environment=environment_config(
+            environment, environment_kwargs, **(environment_settings or {})
+        ),
     )
     # Harbor's default name is the start second; two jobs started together would collide.
     config.job_name = job_name or f"{config.job_name}__{uuid.uuid4().hex[:6]}"
