@@ -21,10 +21,12 @@ from harbor.models.trial.result import TrialResult
 
 from litecoder_harbor.collect.plan import default_config_path
 from litecoder_harbor.scaffolds.claude_code import CLAUDE_CODE_VERSION
+from litecoder_harbor.scaffolds.openhands import OPENHANDS_VERSION
 
 pytestmark = pytest.mark.docker
 
 CANARY_KEY = "sk-canary-0123456789abcdef"
+TRIXIE = "debian:trixie-slim"
 
 
 @pytest.fixture(scope="module")
@@ -165,49 +167,73 @@ def test_install_never_fails_setup_on_an_image_without_tmux(teacher, tmp_path):
     assert log.read_text().count(" turn ") == requests  # no model call was made
 
 
-@pytest.fixture(scope="module")
-def claude_code_task(three_tasks) -> Path:
-    """The data-science task of `three_tasks` on an image with Claude Code baked in at the
-    pinned version, as a user prepares images for air-gapped runs (`install: never`). The
-    image is tagged, so Harbor's per-trial clean-up keeps it."""
+def task_with_agent(three_tasks: Path, scaffold: str, base: str, steps: list[str]) -> Path:
+    """The data-science task of `three_tasks` on an image that has the scaffold's agent baked
+    in at its pinned version, as a user prepares images for air-gapped runs (`install:
+    never`): the domain's packages on `base`, then `steps`. The image is tagged, so Harbor's
+    per-trial clean-up keeps it. Returns the folder holding the task."""
     from litecoder_harbor.engine import docker_client
-    from litecoder_harbor.gen.domains import Domain, dockerfile_prefix
-    from litecoder_harbor.images import layer_cache_tag, warm_layer_cache
-    from litecoder_harbor.scaffolds import ClaudeCode
+    from litecoder_harbor.gen.domains import BASE_IMAGE, Domain, dockerfile_prefix
 
-    domain = Domain("data_science")
-    warm_layer_cache([domain])
-    image = f"litecoder-test/claude-code:{ClaudeCode.DEFAULT_VERSION}"
-    recipe = (
-        f"FROM {layer_cache_tag(domain)}\n"
-        "RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm"
-        " && rm -rf /var/lib/apt/lists/*\n"
-        f"RUN {ClaudeCode.HOW_TO_BAKE_IN}\n"
+    prefix = dockerfile_prefix(Domain("data_science"))
+    recipe = prefix.replace(f"FROM {BASE_IMAGE}\n", f"FROM {base}\n") + "".join(
+        f"{step}\n" for step in steps
     )
+    image = f"litecoder-test/{scaffold}:agent"
     docker_client().images.build(
         fileobj=io.BytesIO(recipe.encode()), tag=image, pull=False, rm=True
     )
     [source] = [t for t in three_tasks.iterdir() if "data_science" in (t / "task.toml").read_text()]
-    tasks = three_tasks.parent / "claude-code-tasks"
-    task = shutil.copytree(source, tasks / source.name)
+    task = shutil.copytree(source, three_tasks.parent / f"{scaffold}-tasks" / source.name)
     dockerfile = task / "environment" / "Dockerfile"
-    prefix = dockerfile_prefix(domain)
     assert dockerfile.read_text().startswith(prefix)
     dockerfile.write_text(f"FROM {image}\nWORKDIR /app\n" + dockerfile.read_text()[len(prefix) :])
-    return tasks
+    return task.parent
 
 
 @pytest.fixture(scope="module")
-def bridge_teacher(claude_code_task):
-    """The teacher where the containers reach it: Claude Code calls the model from inside."""
-    with serve_teacher(claude_code_task, host="docker-bridge") as served:
+def claude_code_task(three_tasks) -> Path:
+    from litecoder_harbor.gen.domains import BASE_IMAGE
+    from litecoder_harbor.scaffolds import ClaudeCode
+
+    return task_with_agent(three_tasks, "claude-code", BASE_IMAGE, [
+        "RUN apt-get update && apt-get install -y --no-install-recommends nodejs npm"
+        " && rm -rf /var/lib/apt/lists/*",
+        f"RUN {ClaudeCode.HOW_TO_BAKE_IN}",
+    ])  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def openhands_task(three_tasks) -> Path:
+    """OpenHands needs Python >= 3.12: Debian trixie's, with uv from PyPI (Harbor's installer
+    fetches both from hosts the containers here cannot reach)."""
+    from litecoder_harbor.images import ensure_image
+    from litecoder_harbor.scaffolds import OpenHands
+
+    ensure_image(TRIXIE)
+    return task_with_agent(three_tasks, "openhands", TRIXIE, [
+        "RUN apt-get update && apt-get install -y --no-install-recommends python3-venv"
+        " python3-dev build-essential git procps && rm -rf /var/lib/apt/lists/*",
+        "RUN python3 -m venv /opt/uv && /opt/uv/bin/pip install --no-cache-dir uv"
+        " && ln -s /opt/uv/bin/uv /usr/local/bin/uv",
+        # uv's own certificate store lacks a TLS-inspecting proxy's CA that the system trusts
+        "ENV UV_NATIVE_TLS=1 LITELLM_LOCAL_MODEL_COST_MAP=True",
+        f"RUN {OpenHands.HOW_TO_BAKE_IN}",
+    ])  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def bridge_teacher(three_tasks):
+    """The teacher where the containers reach it: OpenHands and Claude Code call the model
+    from inside the task container."""
+    with serve_teacher(three_tasks, host="docker-bridge") as served:
         yield served
 
 
-def claude_code_config(folder: Path, max_turns: int) -> Path:
-    """The shipped scaffold config, with Claude Code required in the image and capped."""
+def required_in_image(folder: Path, scaffold: str, **kwargs: object) -> Path:
+    """The shipped scaffold config with the scaffold's agent required in the image."""
     config = yaml.safe_load(default_config_path().read_text())
-    config["scaffolds"]["claude-code"]["kwargs"].update(install="never", max_turns=max_turns)
+    config["scaffolds"][scaffold]["kwargs"].update(install="never", **kwargs)
     path = folder / "teacher.yaml"
     path.write_text(yaml.safe_dump(config))
     return path
@@ -216,7 +242,7 @@ def claude_code_config(folder: Path, max_turns: int) -> Path:
 def test_claude_code_collects_a_solved_valid_trajectory(claude_code_task, bridge_teacher, tmp_path):
     url, log = bridge_teacher
     out = tmp_path / "jobs"
-    config = claude_code_config(tmp_path, max_turns=20)
+    config = required_in_image(tmp_path, "claude-code", max_turns=20)
     proc = collect(
         claude_code_task, out, url, "--config", str(config),
         model="anthropic/teacher", scaffold="claude-code",
@@ -234,8 +260,8 @@ def test_claude_code_collects_a_solved_valid_trajectory(claude_code_task, bridge
     assert report["looping"] is False and report["turn_cap"] == 20 and report["turns"] >= 1
     trajectory = assert_valid_trajectory(trial)
     calls = [c for s in trajectory["steps"] for c in s.get("tool_calls") or []]
-    assert calls[0]["function_name"] == "Bash"
-    assert "bash /solution/solve.sh" in calls[0]["arguments"]["command"]
+    assert [c["function_name"] for c in calls] == ["Bash", "Bash"]
+    assert calls[1]["arguments"]["command"].startswith("bash /solution/solve.sh;")
     assert "turn 0 (solve)" in log.read_text()
     assert_no_key_written(out)
 
@@ -245,7 +271,7 @@ def test_claude_code_looping_teacher_ends_at_the_turn_cap_and_is_marked(
 ):
     url, _ = bridge_teacher
     out = tmp_path / "jobs"
-    config = claude_code_config(tmp_path, max_turns=7)
+    config = required_in_image(tmp_path, "claude-code", max_turns=7)
     proc = collect(
         claude_code_task, out, url, "--config", str(config),
         model="anthropic/teacher-loop", scaffold="claude-code",
@@ -260,3 +286,45 @@ def test_claude_code_looping_teacher_ends_at_the_turn_cap_and_is_marked(
     assert result.verifier_result.rewards["reward"] == 0.0
     [row] = json.loads((out / "summary.json").read_text())["scaffolds"]
     assert (row["errors"], row["looping"]) == (0, 1)
+
+
+def test_openhands_collects_a_solved_valid_trajectory(openhands_task, bridge_teacher, tmp_path):
+    url, _ = bridge_teacher
+    out = tmp_path / "jobs"
+    config = required_in_image(tmp_path, "openhands")
+    proc = collect(openhands_task, out, url, "--config", str(config), scaffold="openhands")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    [row] = json.loads((out / "summary.json").read_text())["scaffolds"]
+    assert (row["trials"], row["solved"], row["errors"], row["looping"]) == (1, 1, 0, 0), row
+    [trial] = trials(out, "openhands")
+    result = TrialResult.model_validate_json((trial / "result.json").read_text())
+    assert result.verifier_result.rewards["reward"] == 1.0
+    assert (result.agent_info.name, result.agent_info.version) == (
+        "litecoder-openhands", OPENHANDS_VERSION,
+    )  # fmt: skip
+    report = result.agent_result.metadata["litecoder"]
+    assert report["looping"] is False and report["turns"] == 3
+    trajectory = assert_valid_trajectory(trial)
+    calls = [c["function_name"] for s in trajectory["steps"] for c in s.get("tool_calls") or []]
+    assert calls == ["execute_bash", "execute_bash", "finish"]
+    assert_no_key_written(out)
+
+
+def test_openhands_stuck_detector_ends_a_looping_teacher_and_it_is_marked(
+    openhands_task, bridge_teacher, tmp_path
+):
+    url, _ = bridge_teacher
+    out = tmp_path / "jobs"
+    config = required_in_image(tmp_path, "openhands")
+    proc = collect(
+        openhands_task, out, url, "--config", str(config),
+        model="openai/teacher-loop", scaffold="openhands",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    [trial] = trials(out, "openhands")
+    result = TrialResult.model_validate_json((trial / "result.json").read_text())
+    assert result.exception_info is None
+    report = result.agent_result.metadata["litecoder"]
+    assert report["looping"] is True and "stuck detector" in report["loop_reason"]
+    assert report["turns"] < report["turn_cap"]
+    assert result.verifier_result.rewards["reward"] == 0.0

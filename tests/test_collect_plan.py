@@ -105,6 +105,26 @@ def test_bad_config_names_file_field_and_line(tmp_path):
     assert f"(line {line})" in str(err.value)
 
 
+def test_scaffold_environment_settings_are_harbors_and_checked(tmp_path):
+    config = load_collect_config()
+    assert config.settings("openhands").environment == {"override_memory_mb": 4096}
+    assert config.settings("terminus-2").environment == {}
+    path = tmp_path / "teacher.yaml"
+    original = default_config_path().read_text()
+    lines = original.splitlines()
+    environment_line = lines.index("    environment:") + 1
+    for wrong, message, line in [
+        ("memory_mb: 4096", "environment: 'memory_mb' is not a Harbor", environment_line),
+        ("type: modal", "environment: 'type' is not a Harbor", environment_line),
+        ("override_memory_mb: lots", "environment.override_memory_mb: input", environment_line + 1),
+    ]:
+        path.write_text(original.replace("override_memory_mb: 4096", wrong))
+        with pytest.raises(LitecoderError) as err:
+            load_collect_config(path)
+        assert f"{path}: scaffolds.openhands.{message}" in str(err.value), str(err.value)
+        assert f"(line {line})" in str(err.value), str(err.value)
+
+
 def closed_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -250,24 +270,43 @@ def test_teacher_misbehaves_on_request(behaviour, first_commands, complete):
 
 
 def test_teacher_speaks_openai_tool_calls_when_offered_tools():
+    """OpenHands' protocol: the solution as one shell call (required choices filled in), an
+    empty command while it runs quietly, the finish tool once it has said it finished."""
     tools = [
+        {"type": "function", "function": {"name": "think", "parameters": {
+            "type": "object", "required": ["thought"],
+            "properties": {"thought": {"type": "string"}}}}},
         {"type": "function", "function": {"name": "execute_bash", "parameters": {
-            "type": "object", "required": ["command"],
-            "properties": {"command": {"type": "string"}, "timeout": {"type": "number"}}}}},
+            "type": "object", "required": ["command", "security_risk"],
+            "properties": {"command": {"type": "string"}, "timeout": {"type": "number"},
+                           "security_risk": {"type": "string", "enum": ["LOW", "HIGH"]}}}}},
         {"type": "function", "function": {"name": "finish", "parameters": {
             "type": "object", "properties": {"message": {"type": "string"}}}}},
     ]  # fmt: skip
+
+    def arguments(reply: dict) -> tuple[str, dict]:
+        call = reply["tool_calls"][0]["function"]
+        return call["name"], json.loads(call["arguments"])
+
+    def observe(reply: dict, output: str) -> None:
+        call_id = reply["tool_calls"][0]["id"]
+        messages.extend([reply, {"role": "tool", "tool_call_id": call_id, "content": output}])
+
     messages = conversation()
-    first = tool_call_reply(TASK, Behaviour.SOLVE, messages, tools)
-    call = first["tool_calls"][0]["function"]
-    command = json.loads(call["arguments"])["command"]
-    assert call["name"] == "execute_bash"
-    assert command.startswith(solution_commands(TASK)[0]) and "bash /solution/solve.sh" in command
-    messages += [first, {"role": "tool", "tool_call_id": "call_teacher_0", "content": "ok"}]
-    second = tool_call_reply(TASK, Behaviour.SOLVE, messages, tools)
-    assert second["tool_calls"][0]["function"]["name"] == "finish"
+    layout = tool_call_reply(TASK, Behaviour.SOLVE, messages, tools)
+    name, args = arguments(layout)
+    assert name == "execute_bash" and args["security_risk"] == "LOW"
+    assert args["command"] == " && ".join(solution_commands(TASK)[:-1])
+    observe(layout, "[The command completed with exit code 0.]")
+    run = tool_call_reply(TASK, Behaviour.SOLVE, messages, tools)
+    assert arguments(run)[1]["command"].startswith("bash /solution/solve.sh;")
+    observe(run, "[The command has no new output after 10 seconds.]")
+    waiting = tool_call_reply(TASK, Behaviour.SOLVE, messages, tools)
+    assert arguments(waiting) == ("execute_bash", {"command": "", "security_risk": "LOW"})
+    observe(waiting, f"...\n{FINISHED}\n[The command completed with exit code 0.]")
+    assert arguments(tool_call_reply(TASK, Behaviour.SOLVE, messages, tools))[0] == "finish"
     looping = tool_call_reply(TASK, Behaviour.LOOP, messages, tools)
-    assert json.loads(looping["tool_calls"][0]["function"]["arguments"]) == {"command": "ls"}
+    assert arguments(looping) == ("execute_bash", {"command": "ls", "security_risk": "LOW"})
 
 
 BASH_TOOL = {
@@ -303,20 +342,23 @@ def test_teacher_speaks_anthropic_messages_to_the_anthropic_sdk(tmp_path, monkey
             }
         ]
         ask = {"model": "teacher", "max_tokens": 1024, "tools": [BASH_TOOL]}
-        with client.messages.stream(messages=messages, **ask) as stream:
-            first = stream.get_final_message()
-        [call] = first.content
-        assert (first.stop_reason, call.type, call.name) == ("tool_use", "tool_use", "Bash")
-        assert call.input["command"].startswith(solution_commands(server.index.entries[0])[0])
-        assert "bash /solution/solve.sh" in call.input["command"]
-        messages += [
-            {"role": "assistant", "content": [call.model_dump(include={"type", "id", "name", "input"})]},
-            {"role": "user", "content": [
-                {"type": "tool_result", "tool_use_id": call.id, "content": [{"type": "text", "text": FINISHED}]},
-            ]},
-        ]  # fmt: skip
-        second = client.messages.create(messages=messages, **ask)
-        assert second.stop_reason == "end_turn" and second.content[0].text == DONE_TEXT
+        commands = []
+        for output in ("", FINISHED):
+            with client.messages.stream(messages=messages, **ask) as stream:
+                reply = stream.get_final_message()
+            [call] = reply.content
+            assert (reply.stop_reason, call.type, call.name) == ("tool_use", "tool_use", "Bash")
+            commands.append(call.input["command"])
+            messages += [
+                {"role": "assistant", "content": [call.model_dump(include={"type", "id", "name", "input"})]},
+                {"role": "user", "content": [
+                    {"type": "tool_result", "tool_use_id": call.id, "content": [{"type": "text", "text": output}]},
+                ]},
+            ]  # fmt: skip
+        assert commands[0] == " && ".join(solution_commands(server.index.entries[0])[:-1])
+        assert commands[1].startswith("bash /solution/solve.sh;")
+        last = client.messages.create(messages=messages, **ask)
+        assert last.stop_reason == "end_turn" and last.content[0].text == DONE_TEXT
         looping = client.messages.create(messages=messages, **{**ask, "model": "teacher-loop"})
         assert looping.content[0].input == {"command": "ls"}
         untooled = client.messages.create(model="teacher", max_tokens=64, messages=messages)
