@@ -96,6 +96,11 @@ def assert_valid_trajectory(trial: Path) -> dict:
     return json.loads((trial / "agent" / "trajectory.json").read_text())
 
 
+def wall(result: TrialResult) -> float:
+    """Seconds from the trial's start to its end: build, start, agent, grading, teardown."""
+    return (result.finished_at - result.started_at).total_seconds()
+
+
 def assert_no_key_written(out: Path) -> None:
     for path in out.rglob("*"):
         if path.is_file():
@@ -121,7 +126,7 @@ def test_terminus_collects_solved_valid_trajectories_and_resumes(three_tasks, te
         assert report["looping"] is False and 2 <= report["turns"] <= 10
         trajectory = assert_valid_trajectory(trial)
         assert any("bash /solution/solve.sh" in json.dumps(s) for s in trajectory["steps"])
-        durations.append((result.finished_at - result.started_at).total_seconds())
+        durations.append(wall(result))
     print(f"\nwall per trial with the scripted teacher: {[round(d, 1) for d in durations]} s")
     assert_no_key_written(out)
 
@@ -256,6 +261,7 @@ def test_claude_code_collects_a_solved_valid_trajectory(claude_code_task, bridge
     assert (result.agent_info.name, result.agent_info.version) == (
         "litecoder-claude-code", CLAUDE_CODE_VERSION,
     )  # fmt: skip
+    print(f"\nwall per Claude Code trial with the scripted teacher: {wall(result):.1f} s")
     report = result.agent_result.metadata["litecoder"]
     assert report["looping"] is False and report["turn_cap"] == 20 and report["turns"] >= 1
     trajectory = assert_valid_trajectory(trial)
@@ -302,6 +308,7 @@ def test_openhands_collects_a_solved_valid_trajectory(openhands_task, bridge_tea
     assert (result.agent_info.name, result.agent_info.version) == (
         "litecoder-openhands", OPENHANDS_VERSION,
     )  # fmt: skip
+    print(f"\nwall per OpenHands trial with the scripted teacher: {wall(result):.1f} s")
     report = result.agent_result.metadata["litecoder"]
     assert report["looping"] is False and report["turns"] == 3
     trajectory = assert_valid_trajectory(trial)
