@@ -443,7 +443,11 @@ def collect(
         ),
     ] = None,
     api_base: Annotated[
-        str | None, typer.Option(help="OpenAI-compatible endpoint (vLLM, a local server, ...).")
+        str | None,
+        typer.Option(
+            help="Model endpoint: OpenAI-compatible for Terminus-2 and OpenHands (vLLM, a local "
+            "server, ...), Anthropic's Messages API for Claude Code."
+        ),
     ] = None,
     config: Annotated[
         Path | None,

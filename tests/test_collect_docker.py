@@ -244,94 +244,69 @@ def required_in_image(folder: Path, scaffold: str, **kwargs: object) -> Path:
     return path
 
 
-def test_claude_code_collects_a_solved_valid_trajectory(claude_code_task, bridge_teacher, tmp_path):
-    url, log = bridge_teacher
+def collect_one(
+    tasks: Path, url: str, tmp_path: Path, scaffold: str, model: str, **kwargs: object
+) -> tuple[Path, TrialResult, dict]:
+    """`collect` on one task with the scaffold's agent required in the image: the jobs folder,
+    the trial's result and the scaffold's summary row."""
     out = tmp_path / "jobs"
-    config = required_in_image(tmp_path, "claude-code", max_turns=20)
-    proc = collect(
-        claude_code_task, out, url, "--config", str(config),
-        model="anthropic/teacher", scaffold="claude-code",
-    )  # fmt: skip
+    config = required_in_image(tmp_path, scaffold, **kwargs)
+    proc = collect(tasks, out, url, "--config", str(config), model=model, scaffold=scaffold)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    [trial] = trials(out, scaffold)
     [row] = json.loads((out / "summary.json").read_text())["scaffolds"]
+    return out, TrialResult.model_validate_json((trial / "result.json").read_text()), row
+
+
+@pytest.mark.parametrize(
+    ("scaffold", "model", "version", "calls"),
+    [
+        ("claude-code", "anthropic/teacher", CLAUDE_CODE_VERSION, ["Bash", "Bash"]),
+        ("openhands", "openai/teacher", OPENHANDS_VERSION, ["execute_bash", "execute_bash", "finish"]),
+    ],
+)  # fmt: skip
+def test_in_container_scaffold_collects_a_solved_valid_trajectory(
+    scaffold, model, version, calls, request, bridge_teacher, tmp_path
+):
+    tasks = request.getfixturevalue(f"{scaffold.replace('-', '_')}_task")
+    out, result, row = collect_one(tasks, bridge_teacher[0], tmp_path, scaffold, model)
     assert (row["trials"], row["solved"], row["errors"], row["looping"]) == (1, 1, 0, 0), row
-    [trial] = trials(out, "claude-code")
-    result = TrialResult.model_validate_json((trial / "result.json").read_text())
     assert result.verifier_result.rewards["reward"] == 1.0
-    assert (result.agent_info.name, result.agent_info.version) == (
-        "litecoder-claude-code", CLAUDE_CODE_VERSION,
-    )  # fmt: skip
-    print(f"\nwall per Claude Code trial with the scripted teacher: {wall(result):.1f} s")
+    assert (result.agent_info.name, result.agent_info.version) == (f"litecoder-{scaffold}", version)
+    print(f"\nwall per {scaffold} trial with the scripted teacher: {wall(result):.1f} s")
     report = result.agent_result.metadata["litecoder"]
-    assert report["looping"] is False and report["turn_cap"] == 20 and report["turns"] >= 1
-    trajectory = assert_valid_trajectory(trial)
-    calls = [c for s in trajectory["steps"] for c in s.get("tool_calls") or []]
-    assert [c["function_name"] for c in calls] == ["Bash", "Bash"]
-    assert calls[1]["arguments"]["command"].startswith("bash /solution/solve.sh;")
-    assert "turn 0 (solve)" in log.read_text()
+    assert report["looping"] is False and report["turns"] == len(calls)
+    trajectory = assert_valid_trajectory(Path(row["job_dir"]) / result.trial_name)
+    tool_calls = [c for s in trajectory["steps"] for c in s.get("tool_calls") or []]
+    assert [c["function_name"] for c in tool_calls] == calls
+    assert tool_calls[1]["arguments"]["command"].startswith("bash /solution/solve.sh;")
     assert_no_key_written(out)
 
 
 def test_claude_code_looping_teacher_ends_at_the_turn_cap_and_is_marked(
     claude_code_task, bridge_teacher, tmp_path
 ):
-    url, _ = bridge_teacher
-    out = tmp_path / "jobs"
-    config = required_in_image(tmp_path, "claude-code", max_turns=7)
-    proc = collect(
-        claude_code_task, out, url, "--config", str(config),
-        model="anthropic/teacher-loop", scaffold="claude-code",
+    _, result, row = collect_one(
+        claude_code_task, bridge_teacher[0], tmp_path, "claude-code", "anthropic/teacher-loop",
+        max_turns=7,
     )  # fmt: skip
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    [trial] = trials(out, "claude-code")
-    result = TrialResult.model_validate_json((trial / "result.json").read_text())
     assert result.exception_info is None  # the cap ends the episode; it is not a failure
     report = result.agent_result.metadata["litecoder"]
     assert report["looping"] is True and "5 times in a row" in report["loop_reason"]
     assert report["turns"] == report["turn_cap"] == 7
     assert result.verifier_result.rewards["reward"] == 0.0
-    [row] = json.loads((out / "summary.json").read_text())["scaffolds"]
     assert (row["errors"], row["looping"]) == (0, 1)
-
-
-def test_openhands_collects_a_solved_valid_trajectory(openhands_task, bridge_teacher, tmp_path):
-    url, _ = bridge_teacher
-    out = tmp_path / "jobs"
-    config = required_in_image(tmp_path, "openhands")
-    proc = collect(openhands_task, out, url, "--config", str(config), scaffold="openhands")
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    [row] = json.loads((out / "summary.json").read_text())["scaffolds"]
-    assert (row["trials"], row["solved"], row["errors"], row["looping"]) == (1, 1, 0, 0), row
-    [trial] = trials(out, "openhands")
-    result = TrialResult.model_validate_json((trial / "result.json").read_text())
-    assert result.verifier_result.rewards["reward"] == 1.0
-    assert (result.agent_info.name, result.agent_info.version) == (
-        "litecoder-openhands", OPENHANDS_VERSION,
-    )  # fmt: skip
-    print(f"\nwall per OpenHands trial with the scripted teacher: {wall(result):.1f} s")
-    report = result.agent_result.metadata["litecoder"]
-    assert report["looping"] is False and report["turns"] == 3
-    trajectory = assert_valid_trajectory(trial)
-    calls = [c["function_name"] for s in trajectory["steps"] for c in s.get("tool_calls") or []]
-    assert calls == ["execute_bash", "execute_bash", "finish"]
-    assert_no_key_written(out)
 
 
 def test_openhands_stuck_detector_ends_a_looping_teacher_and_it_is_marked(
     openhands_task, bridge_teacher, tmp_path
 ):
-    url, _ = bridge_teacher
-    out = tmp_path / "jobs"
-    config = required_in_image(tmp_path, "openhands")
-    proc = collect(
-        openhands_task, out, url, "--config", str(config),
-        model="openai/teacher-loop", scaffold="openhands",
-    )  # fmt: skip
-    assert proc.returncode == 0, proc.stdout + proc.stderr
-    [trial] = trials(out, "openhands")
-    result = TrialResult.model_validate_json((trial / "result.json").read_text())
+    _, result, row = collect_one(
+        openhands_task, bridge_teacher[0], tmp_path, "openhands", "openai/teacher-loop"
+    )
     assert result.exception_info is None
     report = result.agent_result.metadata["litecoder"]
     assert report["looping"] is True and "stuck detector" in report["loop_reason"]
     assert report["turns"] < report["turn_cap"]
     assert result.verifier_result.rewards["reward"] == 0.0
+    assert (row["errors"], row["looping"]) == (0, 1)
