@@ -50,9 +50,8 @@ class ScaffoldSettings(_Strict):
         allowed = set(TrialEnvironmentConfig.model_fields) - _CHOSEN_BY_COMMAND
         for key in settings:
             if key not in allowed:
-                raise ValueError(
-                    f"{key!r} is not a Harbor environment setting here; use {', '.join(sorted(allowed))}"
-                )
+                choices = ", ".join(sorted(allowed))
+                raise ValueError(f"{key!r} is not a Harbor environment setting here; use {choices}")
         TrialEnvironmentConfig.model_validate(settings)
         return settings
 

@@ -191,7 +191,7 @@ class Tool:
 
 
 def _tool_named(tools: list[Tool], *words: str) -> Tool | None:
-    """The first tool whose name holds the first word that any tool's name holds."""
+    """The tool named after the earliest of `words` that some tool's name contains."""
     for word in words:
         for tool in tools:
             if word in tool.name.lower():
