@@ -107,22 +107,37 @@ def test_bad_config_names_file_field_and_line(tmp_path):
 
 def test_scaffold_environment_settings_are_harbors_and_checked(tmp_path):
     config = load_collect_config()
-    assert config.settings("openhands").environment == {"override_memory_mb": 4096}
+    assert config.settings("openhands").min_memory_mb == 4096
     assert config.settings("terminus-2").environment == {}
     path = tmp_path / "teacher.yaml"
     original = default_config_path().read_text()
     lines = original.splitlines()
-    environment_line = lines.index("    environment:") + 1
+    environment_line = lines.index("    min_memory_mb: 4096") + 2
     for wrong, message, line in [
         ("memory_mb: 4096", "environment: 'memory_mb' is not a Harbor", environment_line),
         ("type: modal", "environment: 'type' is not a Harbor", environment_line),
-        ("override_memory_mb: lots", "environment.override_memory_mb: input", environment_line + 1),
+        ("override_cpus: lots", "environment.override_cpus: input", environment_line + 1),
+        ("override_memory_mb: 8192", "min_memory_mb and environment.override_memory_mb", None),
     ]:
-        path.write_text(original.replace("override_memory_mb: 4096", wrong))
+        setting = f"    min_memory_mb: 4096\n    environment:\n      {wrong}\n"
+        path.write_text(original.replace("    min_memory_mb: 4096\n", setting))
         with pytest.raises(LitecoderError) as err:
             load_collect_config(path)
-        assert f"{path}: scaffolds.openhands.{message}" in str(err.value), str(err.value)
-        assert f"(line {line})" in str(err.value), str(err.value)
+        assert f"{path}: scaffolds.openhands" in str(err.value), str(err.value)
+        assert message in str(err.value), str(err.value)
+        if line is not None:
+            assert f"(line {line})" in str(err.value), str(err.value)
+
+
+def test_memory_floor_never_gives_a_task_less_than_it_asks(tmp_path):
+    small = bare_task(tmp_path, "small") / "small"
+    big = bare_task(tmp_path, "big") / "big"
+    (big / "task.toml").write_text("[agent]\ntimeout_sec = 60\n[environment]\nmemory_mb = 8192\n")
+    openhands = load_collect_config().settings("openhands")
+    assert openhands.environment_settings([small, small]) == {"override_memory_mb": 4096}
+    assert openhands.environment_settings([small, big]) == {"override_memory_mb": 8192}
+    terminus = load_collect_config().settings("terminus-2")
+    assert terminus.environment_settings([small, big]) == {}
 
 
 def closed_port() -> int:

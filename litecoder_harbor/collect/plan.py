@@ -8,8 +8,9 @@ import random
 from pathlib import Path
 from typing import Any, Literal
 
+from harbor.models.task.task import Task
 from harbor.models.trial.config import EnvironmentConfig as TrialEnvironmentConfig
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from litecoder_harbor.errors import LitecoderError
 from litecoder_harbor.gen.spec import exact_fraction, largest_remainder
@@ -41,7 +42,13 @@ class ScaffoldSettings(_Strict):
     environment: dict[str, Any] = Field(
         default_factory=dict,
         description="Harbor's run-time environment settings for this scaffold's trials, e.g. "
-        "override_memory_mb for an agent that runs inside the task container.",
+        "override_cpus or memory_enforcement_policy.",
+    )
+    min_memory_mb: int | None = Field(
+        default=None,
+        gt=0,
+        description="Memory floor for an agent that runs inside the task container: its trials "
+        "get this much, or the most any of its tasks asks for if that is more.",
     )
 
     @field_validator("environment")
@@ -54,6 +61,24 @@ class ScaffoldSettings(_Strict):
                 raise ValueError(f"{key!r} is not a Harbor environment setting here; use {choices}")
         TrialEnvironmentConfig.model_validate(settings)
         return settings
+
+    @model_validator(mode="after")
+    def _one_memory_setting(self) -> ScaffoldSettings:
+        if self.min_memory_mb is not None and "override_memory_mb" in self.environment:
+            raise ValueError(
+                "min_memory_mb and environment.override_memory_mb both set the trials' memory; "
+                "keep one"
+            )
+        return self
+
+    def environment_settings(self, task_dirs: list[Path]) -> dict[str, Any]:
+        """Harbor's environment settings for this scaffold's job. Harbor gives every trial of a
+        job one memory, so a floor becomes the larger of it and the most any task asks for: no
+        task runs with less than its task.toml says (one that sets no limit gets that memory)."""
+        if self.min_memory_mb is None:
+            return self.environment
+        asked = max(Task(d).config.environment.memory_mb or 0 for d in set(task_dirs))
+        return {**self.environment, "override_memory_mb": max(self.min_memory_mb, asked)}
 
 
 class CollectConfig(_Strict):

@@ -100,7 +100,10 @@ async def collect_async(
         check_model_access(agents[scaffold].model or model, api_base, [scaffold], log)
 
     out.mkdir(parents=True, exist_ok=True)
-    settings = {s: config.settings(s).environment for s in scaffolds}
+    settings = {
+        s: config.settings(s).environment_settings([t.task_dir for t in by_scaffold[s]])
+        for s in scaffolds
+    }
     job_dirs = {
         s: out
         / stable_job_name(
