@@ -29,6 +29,7 @@ from litecoder_harbor.collect.plan import (
     parse_mix,
 )
 from litecoder_harbor.collect.teacher import (
+    CLAUDE_CODE_BASH_TIMEOUT_MS,
     DONE_TEXT,
     FINISHED,
     LOOP_COMMAND,
@@ -364,6 +365,7 @@ def test_teacher_speaks_anthropic_messages_to_the_anthropic_sdk(tmp_path, monkey
             [call] = reply.content
             assert (reply.stop_reason, call.type, call.name) == ("tool_use", "tool_use", "Bash")
             commands.append(call.input["command"])
+            assert call.input["timeout"] == CLAUDE_CODE_BASH_TIMEOUT_MS  # not the 2-min default
             messages += [
                 {"role": "assistant", "content": [call.model_dump(include={"type", "id", "name", "input"})]},
                 {"role": "user", "content": [
@@ -375,7 +377,7 @@ def test_teacher_speaks_anthropic_messages_to_the_anthropic_sdk(tmp_path, monkey
         last = client.messages.create(messages=messages, **ask)
         assert last.stop_reason == "end_turn" and last.content[0].text == DONE_TEXT
         looping = client.messages.create(messages=messages, **{**ask, "model": "teacher-loop"})
-        assert looping.content[0].input == {"command": "ls"}
+        assert looping.content[0].input["command"] == "ls"
         untooled = client.messages.create(model="teacher", max_tokens=64, messages=messages)
         assert untooled.content[0].type == "text"
         counted = client.messages.count_tokens(model="teacher", messages=messages)

@@ -153,6 +153,9 @@ def _last_assistant_json(messages: list[dict]) -> dict:
 
 
 DONE_TEXT = "The task is complete."
+CLAUDE_CODE_BASH_TIMEOUT_MS = 600_000
+"""The longest Claude Code lets a Bash call run; by default it moves a command that runs over
+2 minutes to the background, and the solution's finish marker would not come back."""
 
 
 @dataclass(frozen=True)
@@ -256,10 +259,14 @@ def messages_reply(
 ) -> tuple[list[dict], str]:
     """The next assistant content blocks and stop reason in Anthropic's Messages API (Claude
     Code): a tool_use block while there is something to run, then a plain answer."""
-    call = next_tool_call(task, behaviour, messages, [Tool.parse(t) for t in tools])
+    offered = [Tool.parse(t) for t in tools]
+    call = next_tool_call(task, behaviour, messages, offered)
     if call is None:
         return [{"type": "text", "text": DONE_TEXT}], "end_turn"
     name, arguments = call
+    [tool] = [t for t in offered if t.name == name]
+    if "timeout" in (tool.parameters.get("properties") or {}):
+        arguments["timeout"] = CLAUDE_CODE_BASH_TIMEOUT_MS
     turn = _turn(messages)
     block = {"type": "tool_use", "id": f"toolu_teacher_{turn}", "name": name, "input": arguments}
     return [block], "tool_use"
