@@ -76,15 +76,15 @@ def _field_error(
     errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
     first = errors[0]
     line = _line_of(yaml.compose(text, Loader=_StrictLoader), first["loc"])
-    message = f"{path}: {_dotted(first['loc'])}: {_describe(model, first)} (line {line})"
-    others = [_dotted(e["loc"]) for e in errors[1:]]
+    message = f"{path}: {dotted(first['loc'])}: {_describe(model, first)} (line {line})"
+    others = [dotted(e["loc"]) for e in errors[1:]]
     if not others:
         return LitecoderError(message)
     listed = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
     return LitecoderError(message, hint=f"and {len(others)} more: {listed}")
 
 
-def _dotted(loc: tuple) -> str:
+def dotted(loc: tuple) -> str:
     """('domains', 3, 'subtopics', 0, 'name') -> 'domains[3].subtopics[0].name'"""
     out = ""
     for part in loc:

@@ -15,10 +15,11 @@ from pathlib import Path, PurePosixPath
 from harbor.models.task.config import TaskConfig
 from harbor.models.task.task import Task
 from harbor.publisher.packager import Packager
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 
 from litecoder_harbor.errors import LitecoderError
 from litecoder_harbor.tasks.model import TaskDraft, TaskFile
+from litecoder_harbor.yamlfile import dotted
 
 TMP_PREFIX = ".litecoder-tmp-"
 """Prefix of half-built task folders; anything carrying it is debris from a killed write."""
@@ -128,8 +129,12 @@ def check_with_harbor(task_dir: Path) -> Task:
     config_path = task_dir / "task.toml"
     try:
         TaskConfig.model_validate_toml(config_path.read_text())
-    except Exception as exc:  # pydantic ValidationError or TOML syntax error
-        raise LitecoderError(f"{config_path}: Harbor rejects task.toml: {exc}") from exc
+    except ValidationError as exc:
+        first = exc.errors(include_url=False)[0]
+        raise LitecoderError(f"{config_path}: {dotted(first['loc'])}: {first['msg']}") from None
+    except Exception as exc:  # TOML syntax error
+        flat = " ".join(str(exc).split())
+        raise LitecoderError(f"{config_path}: Harbor rejects task.toml: {flat}") from None
     if not Task.is_valid_dir(task_dir):
         raise LitecoderError(f"{task_dir}: Harbor does not accept this as a task directory")
     try:
