@@ -192,6 +192,28 @@ def test_bad_input_stops_before_any_container(tmp_path, extra, env, message):
     assert not any((tmp_path / "jobs").glob("collect-*"))
 
 
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('[environment]\nmemory_mb = "lots"\n', "task.toml: environment.memory_mb: Input should"),
+        ("[environment\nmemory_mb = 1\n", "task.toml: Harbor rejects task.toml: "),
+    ],
+)
+def test_malformed_task_toml_is_named_before_any_container(tmp_path, toml, message):
+    tasks = bare_task(tmp_path / "tasks")
+    task_toml = tasks / "bare" / "task.toml"
+    task_toml.write_text(toml)
+    proc = run_cli(
+        "collect", "--tasks", str(tasks), "--model", "openai/teacher", "--out", str(tmp_path / "jobs"),
+        "--mix", "terminus-2=1", cwd=tmp_path, env={"OPENAI_API_KEY": "sk-test"},
+    )  # fmt: skip
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert len(lines) == 1 and lines[0].startswith(f"error: {task_toml}: "), lines
+    assert message in lines[0], lines
+    assert not any((tmp_path / "jobs").glob("collect-*"))
+
+
 def test_bad_agent_option_in_config_names_the_field(tmp_path):
     config = tmp_path / "teacher.yaml"
     config.write_text(

@@ -9,7 +9,6 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from harbor.models.task.task import Task
 from harbor.models.trial.result import TrialResult
 from pydantic import BaseModel
 from rich.console import Console
@@ -21,6 +20,7 @@ from litecoder_harbor.collect.preflight import check_agents, check_model_access
 from litecoder_harbor.errors import LitecoderError
 from litecoder_harbor.jobs.runner import AgentSpec, run_trials_async, stable_job_name
 from litecoder_harbor.scaffolds.loops import METADATA_KEY
+from litecoder_harbor.tasks.writer import check_with_harbor
 
 SOLVED = 1.0
 """Reward of a solved task: the tasks' verifiers give all or nothing."""
@@ -48,13 +48,15 @@ class CollectSummary(BaseModel):
 
 
 def find_tasks(tasks_dir: Path) -> list[Path]:
+    """The task dirs in `tasks_dir`, each loaded by Harbor now: a malformed one is an error
+    naming its file, not a task silently left out or a column of errored trials later."""
     if not tasks_dir.is_dir():
         raise LitecoderError(f"--tasks {tasks_dir} is not a folder")
-    tasks = sorted(p for p in tasks_dir.iterdir() if Task.is_valid_dir(p))
+    tasks = sorted(p.parent for p in tasks_dir.glob("*/task.toml"))
     if not tasks:
-        raise LitecoderError(
-            f"--tasks {tasks_dir}: no Harbor task dirs in it (task.toml + environment/)"
-        )
+        raise LitecoderError(f"--tasks {tasks_dir}: no Harbor task dirs in it (no */task.toml)")
+    for task in tasks:
+        check_with_harbor(task)
     return tasks
 
 

@@ -63,14 +63,14 @@ class TaskIndex:
     """The tasks the teacher can solve, found by their instruction text."""
 
     def __init__(self, tasks_dir: Path):
-        from harbor.models.task.task import Task
+        from litecoder_harbor.tasks.writer import check_with_harbor
 
         self.entries: list[TaskEntry] = []
         dirs = sorted(p for p in Path(tasks_dir).iterdir() if (p / "task.toml").is_file())
         for task_dir in dirs:
             if not (task_dir / "solution" / "solve.sh").is_file():
                 continue
-            task = Task(task_dir)
+            task = check_with_harbor(task_dir)
             self.entries.append(
                 TaskEntry(task.name, task.instruction.strip(), _archive(task_dir / "solution"))
             )
@@ -264,7 +264,7 @@ def messages_reply(
     if call is None:
         return [{"type": "text", "text": DONE_TEXT}], "end_turn"
     name, arguments = call
-    [tool] = [t for t in offered if t.name == name]
+    tool = next(t for t in offered if t.name == name)
     if "timeout" in (tool.parameters.get("properties") or {}):
         arguments["timeout"] = CLAUDE_CODE_BASH_TIMEOUT_MS
     turn = _turn(messages)
