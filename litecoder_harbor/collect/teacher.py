@@ -63,14 +63,15 @@ class TaskIndex:
     """The tasks the teacher can solve, found by their instruction text."""
 
     def __init__(self, tasks_dir: Path):
-        from litecoder_harbor.tasks.writer import check_with_harbor
+        from harbor.models.task.task import Task
+
+        from litecoder_harbor.collect.run import find_tasks
 
         self.entries: list[TaskEntry] = []
-        dirs = sorted(p for p in Path(tasks_dir).iterdir() if (p / "task.toml").is_file())
-        for task_dir in dirs:
+        for task_dir in find_tasks(Path(tasks_dir)):
             if not (task_dir / "solution" / "solve.sh").is_file():
                 continue
-            task = check_with_harbor(task_dir)
+            task = Task(task_dir)
             self.entries.append(
                 TaskEntry(task.name, task.instruction.strip(), _archive(task_dir / "solution"))
             )
