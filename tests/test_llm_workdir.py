@@ -3,7 +3,6 @@
 import itertools
 import json
 import os
-import shutil
 import signal
 import time
 
@@ -15,6 +14,7 @@ from rich.console import Console
 from litecoder_harbor.errors import LitecoderError
 from litecoder_harbor.gen.domains import Difficulty, Domain
 from litecoder_harbor.gen.pipeline import workdir
+from litecoder_harbor.gen.pipeline.records import RunInfo, StageStatus, TaskState, spec_hash
 from litecoder_harbor.gen.pipeline.replies import (
     RESOURCE_BOUNDS,
     ReplyError,
@@ -23,13 +23,7 @@ from litecoder_harbor.gen.pipeline.replies import (
     parse_resources,
     resources_from_measurements,
 )
-from litecoder_harbor.gen.pipeline.workdir import (
-    RunInfo,
-    StageStatus,
-    TaskState,
-    WorkDir,
-    spec_hash,
-)
+from litecoder_harbor.gen.pipeline.workdir import WorkDir
 from litecoder_harbor.gen.spec import Stage, TaskSlot, load_spec
 from litecoder_harbor.llm import ModelConfig, Reply
 from litecoder_harbor.tasks.model import TaskDraft, TaskFile
@@ -403,8 +397,8 @@ def test_drafts_read_back_exactly_and_only_a_passed_stage_feeds_the_next(tmp_pat
     resumed = WorkDir.open(tmp_path, RUN).task(slot)  # as after a kill mid-stage
     assert resumed.load_draft() == environment  # the restarted stage gets its input again
     assert resumed.load_draft(Stage.SOLUTION).solution == "half a solution\n"
-    shutil.rmtree(folder)  # a kill between the two renames of a draft folder swap
-    assert resumed.draft_dir() == folder and Task.is_valid_dir(folder)
+    laid_out = resumed.folder / "draft" / resumed.state.draft_stage  # draft/<stage>/
+    assert laid_out == folder and Task.is_valid_dir(laid_out)
 
 
 # --- summary ------------------------------------------------------------------------------------

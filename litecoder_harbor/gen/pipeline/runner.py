@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from litecoder_harbor.gen.pipeline.execution import Execution
+from litecoder_harbor.gen.pipeline.records import RunInfo, StageStatus
 from litecoder_harbor.gen.pipeline.sampling import SampledTask, SamplingConfig, sample_and_judge
 from litecoder_harbor.gen.pipeline.stages import (
     Budget,
@@ -30,13 +31,8 @@ from litecoder_harbor.gen.pipeline.stages import (
     write_solution,
     write_verifier,
 )
-from litecoder_harbor.gen.pipeline.workdir import (
-    RunInfo,
-    RunSummary,
-    StageStatus,
-    TaskHandle,
-    WorkDir,
-)
+from litecoder_harbor.gen.pipeline.summary import RunSummary
+from litecoder_harbor.gen.pipeline.workdir import TaskHandle, WorkDir
 from litecoder_harbor.gen.spec import DomainSpec, ModelRef, Stage, plan_tasks
 from litecoder_harbor.llm.client import LLMClient
 from litecoder_harbor.llm.config import ModelConfig

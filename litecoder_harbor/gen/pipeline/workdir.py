@@ -16,39 +16,41 @@ restarts, which the LLM response cache answers without a second bill.
 
 Keys never enter prompts, but every file is still scrubbed of the values of API-key variables
 before it is written: a leaked key in a shared work dir would be worse than a garbled prompt.
+
+This module is the folder's behaviour: `WorkDir` (the run), `TaskHandle` (one task) and the
+writer. The models of its files are in `records`, the end-of-run table in `summary`.
 """
 
 from __future__ import annotations
 
 import base64
-import hashlib
 import json
 import os
 import re
 import shutil
 import tempfile
 import time
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
-from enum import StrEnum
 from pathlib import Path
-from typing import Any, Literal
 
-from harbor.models.task.config import TaskConfig
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationError,
-    computed_field,
-    model_validator,
-)
-from rich.console import Group
-from rich.table import Table
+from pydantic import BaseModel, ValidationError
 
 from litecoder_harbor.errors import LitecoderError
-from litecoder_harbor.gen.spec import DEFAULT_KEY_ENV, DomainSpec, Stage, TaskSlot
+from litecoder_harbor.gen.pipeline.records import (
+    RUN_IDENTITY,
+    Exchange,
+    Rejection,
+    RoundRecord,
+    RunInfo,
+    StageRecord,
+    StageStatus,
+    StoredDraft,
+    StoredFile,
+    TaskState,
+    utc_now,
+)
+from litecoder_harbor.gen.pipeline.summary import RunSummary
+from litecoder_harbor.gen.spec import DEFAULT_KEY_ENV, Stage, TaskSlot
 from litecoder_harbor.llm.cache import CachedReply
 from litecoder_harbor.llm.client import ChatMessage
 from litecoder_harbor.llm.config import ModelConfig
@@ -56,12 +58,6 @@ from litecoder_harbor.llm.usage import Usage
 from litecoder_harbor.tasks.model import TaskDraft, TaskFile
 from litecoder_harbor.tasks.writer import materialize
 from litecoder_harbor.validate.engine import Verdict
-
-PIPELINE_VERSION = 1
-"""Bumped when prompts or stage logic change: a work dir of another version is not resumed."""
-
-RUN_IDENTITY = ("spec_hash", "seed", "n", "pipeline_version")
-"""The run.json fields that must match to resume; `created` is only a record."""
 
 KEY_ENVS = frozenset(DEFAULT_KEY_ENV.values())
 MIN_SECRET_LENGTH = 8
@@ -71,199 +67,6 @@ TMP_SUFFIX = ".tmp"
 TMP_DIR_PREFIX = ".tmp-"
 _SLOT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _EXCHANGE = re.compile(r"^(?P<stage>[a-z]+)-(?P<round>\d+)-(?P<n>\d+)\.json$")
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-class _Record(BaseModel):
-    """Files we write are read back strictly: an unknown key means another format."""
-
-    model_config = ConfigDict(extra="forbid", allow_inf_nan=False)
-
-
-# --- run.json ---------------------------------------------------------------------------------
-
-
-def spec_hash(spec: DomainSpec) -> str:
-    """Hash of what the spec says, not how it is written: comments and key order don't count."""
-    canonical = json.dumps(spec.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-class RunInfo(_Record):
-    """run.json: the inputs that decide which tasks a run makes and how."""
-
-    spec_hash: str = Field(min_length=1)
-    seed: int = Field(ge=0)
-    n: int = Field(ge=1)
-    pipeline_version: int = PIPELINE_VERSION
-    created: datetime = Field(default_factory=_now)
-
-    @classmethod
-    def for_spec(cls, spec: DomainSpec, *, seed: int, n: int | None = None) -> RunInfo:
-        return cls(spec_hash=spec_hash(spec), seed=seed, n=spec.tasks if n is None else n)
-
-
-# --- state.json -------------------------------------------------------------------------------
-
-
-class StageStatus(StrEnum):
-    PENDING = "pending"
-    RUNNING = "running"  # begun and not finished: a resumed run picks it up here
-    PASSED = "passed"
-    FAILED = "failed"
-
-
-class RoundRecord(_Record):
-    """One attempt of a stage: round 0 is the first, every later one a repair."""
-
-    round: int = Field(ge=0)
-    passed: bool
-    errors: list[str] = Field(
-        default_factory=list, description="What the checks found; fed back in the next round."
-    )
-    finished: datetime
-
-
-class StageRecord(_Record):
-    status: StageStatus = StageStatus.PENDING
-    started: datetime | None = None
-    finished: datetime | None = None
-    rounds: list[RoundRecord] = Field(default_factory=list, description="Completed rounds.")
-    exchanges: list[str] = Field(default_factory=list, description="Files under exchanges/.")
-    seconds: float = Field(default=0.0, ge=0, description="Wall time spent, summed over runs.")
-    usage: Usage = Field(default_factory=Usage)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _drop_derived(cls, data: Any) -> Any:
-        """`repair_rounds` is written for people reading the file; it is recomputed on load."""
-        if isinstance(data, dict):
-            data = {k: v for k, v in data.items() if k != "repair_rounds"}
-        return data
-
-    @computed_field
-    @property
-    def repair_rounds(self) -> int:
-        return max(0, len(self.rounds) - 1)
-
-    @property
-    def is_finished(self) -> bool:
-        return self.status in (StageStatus.PASSED, StageStatus.FAILED)
-
-
-class Rejection(_Record):
-    stage: Stage | None = Field(description="The stage that gave up; none for a bad verdict.")
-    reason: str = Field(min_length=1, description="Short and stable, so the summary counts it.")
-    detail: str = ""
-
-
-class TaskState(_Record):
-    """state.json: everything a resumed run needs to know about one task slot."""
-
-    slot: TaskSlot
-    current_stage: Stage | None = None
-    stages: dict[Stage, StageRecord] = Field(
-        default_factory=lambda: {stage: StageRecord() for stage in Stage}
-    )
-    draft_stage: Stage | None = Field(
-        default=None, description="The last passed stage that saved a draft: the next one's input."
-    )
-    verdict: Verdict | None = None
-    verdict_reason: str = ""
-    rejection: Rejection | None = None
-    created: datetime = Field(default_factory=_now)
-    updated: datetime = Field(default_factory=_now)
-
-    @model_validator(mode="after")
-    def _every_stage(self) -> TaskState:
-        for stage in Stage:
-            self.stages.setdefault(stage, StageRecord())
-        return self
-
-    @property
-    def outcome(self) -> Literal["accepted", "rejected", "in progress"]:
-        if self.rejection is not None:
-            return "rejected"
-        return "accepted" if self.verdict is Verdict.SOUND else "in progress"
-
-
-class Exchange(_Record):
-    """One prompt and the reply to it, as sent and received (scrubbed of key values)."""
-
-    stage: Stage
-    round: int
-    n: int
-    at: datetime
-    model: str | None = None
-    messages: list[ChatMessage] | None = None
-    prompt: str | None = Field(default=None, description="A raw completion prompt.")
-    reply: str
-    finish_reason: str | None = None
-    cached: bool = False
-    usage: Usage
-
-
-class StageStart(BaseModel):
-    """Where a stage (re)starts: the round to run and the errors to feed back in it."""
-
-    stage: Stage
-    round: int
-    feedback: list[str]
-
-
-# --- drafts -----------------------------------------------------------------------------------
-
-
-class StoredFile(_Record):
-    """A task file in JSON: text as is, bytes as base64."""
-
-    text: str | None = None
-    base64: str | None = None
-    executable: bool = False
-
-    @model_validator(mode="after")
-    def _one_content(self) -> StoredFile:
-        if (self.text is None) == (self.base64 is None):
-            raise ValueError("exactly one of text and base64 must be set")
-        return self
-
-    def to_file(self) -> TaskFile:
-        content = self.text if self.text is not None else base64.b64decode(self.base64 or "")
-        return TaskFile(content=content, executable=self.executable)
-
-
-class StoredDraft(_Record):
-    """draft/<stage>.json: a `TaskDraft` that reads back exactly as it was saved."""
-
-    name: str
-    instruction: str
-    environment: dict[str, StoredFile]
-    solution: str
-    solution_files: dict[str, StoredFile]
-    tests: dict[str, StoredFile]
-    test_command: str
-    stop_agent_processes: bool
-    config: dict[str, Any]
-
-    def to_draft(self) -> TaskDraft:
-        return TaskDraft(
-            name=self.name,
-            instruction=self.instruction,
-            environment=_task_files(self.environment),
-            solution=self.solution,
-            solution_files=_task_files(self.solution_files),
-            tests=_task_files(self.tests),
-            test_command=self.test_command,
-            stop_agent_processes=self.stop_agent_processes,
-            config=TaskConfig.model_validate(self.config),
-        )
-
-
-def _task_files(stored: dict[str, StoredFile]) -> dict[str, TaskFile]:
-    return {name: file.to_file() for name, file in stored.items()}
 
 
 # --- writing: atomic, scrubbed ----------------------------------------------------------------
@@ -511,6 +314,14 @@ def _supersede(root: Path, old: RunInfo) -> None:
 # --- one task ---------------------------------------------------------------------------------
 
 
+class StageStart(BaseModel):
+    """Where a stage (re)starts: the round to run and the errors to feed back in it."""
+
+    stage: Stage
+    round: int
+    feedback: list[str]
+
+
 class TaskHandle:
     """Reads and advances one task's state; every change is on disk before the method returns.
 
@@ -554,7 +365,7 @@ class TaskHandle:
         if current not in (None, stage):
             raise ValueError(f"{self.slot.slot_id}: stage {current} is still running")
         if record.status is StageStatus.PENDING:
-            record.status, record.started = StageStatus.RUNNING, _now()
+            record.status, record.started = StageStatus.RUNNING, utc_now()
         self._state.current_stage = stage
         self._clock = time.monotonic()
         self._save()
@@ -593,7 +404,7 @@ class TaskHandle:
             stage=stage,
             round=round_,
             n=n,
-            at=_now(),
+            at=utc_now(),
             model=model.model if model else None,
             messages=None
             if isinstance(messages, str)
@@ -618,7 +429,7 @@ class TaskHandle:
         stage, record = self._running()
         record.rounds.append(
             RoundRecord(
-                round=len(record.rounds), passed=False, errors=list(errors), finished=_now()
+                round=len(record.rounds), passed=False, errors=list(errors), finished=utc_now()
             )
         )
         self._save()
@@ -634,11 +445,11 @@ class TaskHandle:
         if passed or errors:
             record.rounds.append(
                 RoundRecord(
-                    round=len(record.rounds), passed=passed, errors=list(errors), finished=_now()
+                    round=len(record.rounds), passed=passed, errors=list(errors), finished=utc_now()
                 )
             )
         record.status = StageStatus.PASSED if passed else StageStatus.FAILED
-        record.finished = _now()
+        record.finished = utc_now()
         self._state.current_stage = None
         if passed and self._draft_file(stage).exists():
             self._state.draft_stage = stage
@@ -656,7 +467,7 @@ class TaskHandle:
         stage = self._state.current_stage
         if stage is not None:
             record = self._state.stages[stage]
-            record.status, record.finished = StageStatus.FAILED, _now()
+            record.status, record.finished = StageStatus.FAILED, utc_now()
             self._tick(record)
         self._state.current_stage = None
         self._state.rejection = Rejection(stage=stage, reason=reason, detail=detail)
@@ -698,16 +509,6 @@ class TaskHandle:
             raise LitecoderError(
                 f"{self._draft_file(stage)}: {_field_path(error['loc'])}: {error['msg']}"
             ) from None
-
-    def draft_dir(self, stage: Stage | None = None) -> Path | None:
-        """The draft as a Harbor task directory (rebuilt if a kill removed it mid-swap)."""
-        stage = self._state.draft_stage if stage is None else stage
-        if stage is None:
-            return None
-        folder = self.folder / "draft" / stage.value
-        if not folder.exists() and (draft := self.load_draft(stage)) is not None:
-            self._lay_out(stage, draft)
-        return folder if folder.exists() else None
 
     def exchanges(self, stage: Stage | None = None) -> list[Exchange]:
         """Every exchange kept for this task (or one stage), in the order they were made."""
@@ -756,7 +557,7 @@ class TaskHandle:
         )
 
     def _save(self) -> None:
-        self._state.updated = _now()
+        self._state.updated = utc_now()
         self._writer.write_model(self.folder / "state.json", self._state)
 
     def _draft_file(self, stage: Stage) -> Path:
@@ -798,126 +599,3 @@ class TaskHandle:
             record.usage += exchange.usage
         if orphans:
             self._save()
-
-
-# --- the summary ------------------------------------------------------------------------------
-
-
-class StageSummary(BaseModel):
-    stage: Stage
-    reached: int = Field(description="Tasks that began the stage.")
-    passed: int
-    failed: int
-    running: int
-    repair_rounds: int = Field(description="Repair rounds of the finished stages, summed.")
-    usage: Usage
-    seconds: float
-
-    @computed_field
-    @property
-    def pass_rate(self) -> float | None:
-        finished = self.passed + self.failed
-        return self.passed / finished if finished else None
-
-    @computed_field
-    @property
-    def mean_repair_rounds(self) -> float | None:
-        finished = self.passed + self.failed
-        return self.repair_rounds / finished if finished else None
-
-
-class RunSummary(BaseModel):
-    """How a run went, stage by stage: what passed, what repairs it took, what it cost."""
-
-    run: RunInfo
-    tasks: int
-    accepted: int
-    rejected: int
-    in_progress: int
-    stages: list[StageSummary]
-    rejections: dict[str, int] = Field(description="Rejection reason -> tasks, most common first.")
-
-    @computed_field
-    @property
-    def usage(self) -> Usage:
-        return sum((s.usage for s in self.stages), Usage())
-
-    @computed_field
-    @property
-    def seconds(self) -> float:
-        return sum(s.seconds for s in self.stages)
-
-    @classmethod
-    def of(cls, run: RunInfo, states: list[TaskState]) -> RunSummary:
-        stages = []
-        for stage in Stage:
-            records = [state.stages[stage] for state in states]
-            count = Counter(record.status for record in records)
-            stages.append(
-                StageSummary(
-                    stage=stage,
-                    reached=len(records) - count[StageStatus.PENDING],
-                    passed=count[StageStatus.PASSED],
-                    failed=count[StageStatus.FAILED],
-                    running=count[StageStatus.RUNNING],
-                    repair_rounds=sum(r.repair_rounds for r in records if r.is_finished),
-                    usage=sum((r.usage for r in records), Usage()),
-                    seconds=sum(r.seconds for r in records),
-                )
-            )
-        outcomes = Counter(state.outcome for state in states)
-        reasons = Counter(state.rejection.reason for state in states if state.rejection)
-        return cls(
-            run=run,
-            tasks=len(states),
-            accepted=outcomes["accepted"],
-            rejected=outcomes["rejected"],
-            in_progress=outcomes["in progress"],
-            stages=stages,
-            rejections=dict(reasons.most_common()),
-        )
-
-    def render(self) -> Group:
-        """Rich tables: one row per stage and a total, then the rejection reasons."""
-        table = Table(
-            title=f"{self.tasks} task(s): {self.accepted} accepted, {self.rejected} rejected, "
-            f"{self.in_progress} in progress",
-            title_justify="left",
-        )
-        table.add_column("stage")
-        for column in ("reached", "passed", "failed", "running", "pass %", "repairs"):
-            table.add_column(column, justify="right")
-        for column in ("tok in", "tok out", "USD", "wall"):
-            table.add_column(column, justify="right")
-        for s in self.stages:
-            rate = "–" if s.pass_rate is None else f"{s.pass_rate:.0%}"
-            repairs = "–" if s.mean_repair_rounds is None else f"{s.mean_repair_rounds:.2f}"
-            counts = (s.reached, s.passed, s.failed, s.running)
-            table.add_row(
-                s.stage.value, *map(str, counts), rate, repairs, *_spent(s.usage, s.seconds)
-            )
-        table.add_section()
-        table.add_row("total", "", "", "", "", "", "", *_spent(self.usage, self.seconds))
-        parts = [table]
-        if self.rejections:
-            reasons = Table(title="rejections", title_justify="left")
-            reasons.add_column("reason")
-            reasons.add_column("tasks", justify="right")
-            for reason, count in self.rejections.items():
-                reasons.add_row(reason, str(count))
-            parts.append(reasons)
-        return Group(*parts)
-
-
-def _spent(usage: Usage, seconds: float) -> list[str]:
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    wall = (
-        f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s" if minutes else f"{secs}s"
-    )
-    return [
-        f"{usage.input_tokens:,}",
-        f"{usage.output_tokens:,}",
-        f"{usage.cost_usd:.4f}",
-        wall,
-    ]
