@@ -21,7 +21,7 @@ from pathlib import Path
 
 from harbor.models.trial.result import TrialResult
 
-from litecoder_harbor.collect.teacher import TaskIndex, TeacherServer
+from litecoder_harbor.collect.scripted_teacher import TaskIndex, TeacherServer
 from litecoder_harbor.gen.templates import iter_template_drafts
 from litecoder_harbor.tasks.writer import write_task
 

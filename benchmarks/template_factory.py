@@ -18,10 +18,10 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from litecoder_harbor.commands import real_commands_in
 from litecoder_harbor.gen import generate_drafts
-from litecoder_harbor.gen.domains import Difficulty, Domain
 from litecoder_harbor.gen.templates import load_families
+from litecoder_harbor.shell_commands import real_commands_in
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.tasks.writer import write_tasks
 
 

@@ -24,11 +24,11 @@ import time
 from pathlib import Path
 
 from litecoder_harbor.gen import generate_drafts
-from litecoder_harbor.gen.domains import Difficulty
 from litecoder_harbor.gen.templates import load_families
+from litecoder_harbor.tasks.conventions import Difficulty
 from litecoder_harbor.tasks.writer import write_tasks
+from litecoder_harbor.validate import validate_tasks
 from litecoder_harbor.validate.attacks import ATTACKS
-from litecoder_harbor.validate.engine import validate_tasks
 
 REQUIRED = ["empty", "junk", "example-copy", "echo", "partial", "forge", "reward-preseed"]
 HARBOR = Path(sys.executable).parent / "harbor"

@@ -12,9 +12,9 @@ from importlib.metadata import PackageNotFoundError, version
 
 import httpx
 
-from litecoder_harbor.engine import compose_version, docker_client, engine_version
+from litecoder_harbor.containers.daemon import compose_version, docker_client, engine_version
+from litecoder_harbor.containers.images import image_origin, required_base_images
 from litecoder_harbor.errors import LitecoderError
-from litecoder_harbor.images import image_origin, required_base_images
 
 HARBOR_SERIES = "0.24."
 API_BASE_VARS = ("LITECODER_API_BASE", "OPENAI_BASE_URL")
@@ -76,8 +76,8 @@ def _base_images() -> list[Check]:
 
 
 def _layer_cache() -> Check:
-    from litecoder_harbor.gen.domains import Domain
-    from litecoder_harbor.images import layer_cache_tag
+    from litecoder_harbor.containers.images import layer_cache_tag
+    from litecoder_harbor.tasks.conventions import Domain
 
     try:
         have = {tag for image in docker_client().images.list() for tag in image.tags}

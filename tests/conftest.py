@@ -42,8 +42,8 @@ def bare_task(folder: Path, name: str = "bare", reward: int = 0) -> Path:
 @pytest.fixture(scope="session")
 def docker_ready():
     """The Docker engine, Compose plugin and base images; tests that use it fail without them."""
-    from litecoder_harbor.engine import require_docker
-    from litecoder_harbor.images import ensure_image, required_base_images
+    from litecoder_harbor.containers.daemon import require_docker
+    from litecoder_harbor.containers.images import ensure_image, required_base_images
 
     require_docker()
     for tag in required_base_images():
@@ -64,7 +64,7 @@ def sample_task(tmp_path_factory, docker_ready) -> Path:
 @pytest.fixture
 def llm_stub(monkeypatch):
     """A local OpenAI- and Anthropic-compatible server on a free port, answering from a script."""
-    from llm_stub import StubLLM
+    from support.llm_stub import StubLLM
 
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")  # a proxy from the environment must not see it
     with StubLLM() as stub:

@@ -13,19 +13,19 @@ from harbor.models.trial.config import EnvironmentConfig as TrialEnvironmentConf
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from litecoder_harbor.errors import LitecoderError
-from litecoder_harbor.gen.spec import exact_fraction, largest_remainder
+from litecoder_harbor.scaffolds import SCAFFOLDS, scaffold_class
+from litecoder_harbor.shares import exact_fraction, largest_remainder, sums_to_one
 from litecoder_harbor.yamlfile import load_yaml_model
 
 _CHOSEN_BY_COMMAND = {"type", "import_path", "kwargs", "suppress_override_warnings"}
 """Environment fields `collect --env` sets for every scaffold alike."""
 
-ScaffoldName = Literal["terminus-2", "openhands", "claude-code"]
-SCAFFOLD_NAMES: tuple[str, ...] = ("terminus-2", "openhands", "claude-code")
-MIX_TOLERANCE = 1e-6
+ScaffoldName = Literal[tuple(SCAFFOLDS)]
 
 
 def default_config_path() -> Path:
-    """`scaffolds/teacher.yaml`, shipped inside the package."""
+    """`scaffolds/teacher.yaml`, shipped inside the package (setup.py maps the repository's
+    top-level scaffolds/ folder to `litecoder_harbor.scaffold_configs`)."""
     return (
         Path(str(importlib.resources.files("litecoder_harbor.scaffold_configs"))) / "teacher.yaml"
     )
@@ -48,7 +48,8 @@ class ScaffoldSettings(_Strict):
         default=None,
         gt=0,
         description="Memory floor for an agent that runs inside the task container: its trials "
-        "get this much, or the most any of its tasks asks for if that is more.",
+        "get this much, or the most any of its tasks asks for if that is more. Default: the "
+        "floor the scaffold's class declares (MIN_MEMORY_MB; OpenHands: 4096).",
     )
 
     @field_validator("environment")
@@ -71,14 +72,17 @@ class ScaffoldSettings(_Strict):
             )
         return self
 
-    def environment_settings(self, task_dirs: list[Path]) -> dict[str, Any]:
+    def environment_settings(self, scaffold: str, task_dirs: list[Path]) -> dict[str, Any]:
         """Harbor's environment settings for this scaffold's job. Harbor gives every trial of a
         job one memory, so a floor becomes the larger of it and the most any task asks for: no
         task runs with less than its task.toml says (one that sets no limit gets that memory)."""
-        if self.min_memory_mb is None:
+        floor = self.min_memory_mb
+        if floor is None and "override_memory_mb" not in self.environment:
+            floor = scaffold_class(scaffold).MIN_MEMORY_MB
+        if floor is None:
             return self.environment
         asked = max(Task(d).config.environment.memory_mb or 0 for d in set(task_dirs))
-        return {**self.environment, "override_memory_mb": max(self.min_memory_mb, asked)}
+        return {**self.environment, "override_memory_mb": max(floor, asked)}
 
 
 class CollectConfig(_Strict):
@@ -107,20 +111,28 @@ def check_mix(mix: dict[str, float]) -> dict[str, float]:
     for name, weight in mix.items():
         if not 0 <= weight <= 1:
             raise ValueError(f"the weight of {name} must be between 0 and 1, got {weight:g}")
-    total = sum(mix.values())
-    if abs(total - 1) > MIX_TOLERANCE:
-        raise ValueError(f"the weights must sum to 1, got {total:g}")
+    if not sums_to_one(list(mix.values())):
+        raise ValueError(f"the weights must sum to 1, got {sum(mix.values()):g}")
     return mix
 
 
-def load_collect_config(path: Path | str | None = None) -> CollectConfig:
-    return load_yaml_model(
+def load_collect_config(
+    path: Path | str | None = None, *, mix: str | None = None, seed: int | None = None
+) -> CollectConfig:
+    """The scaffold config at `path` (default: the shipped one), with a `--mix` text and a
+    seed overriding its own when given."""
+    config = load_yaml_model(
         path or default_config_path(),
         CollectConfig,
         what="scaffold config",
         fields="mix, seed, scaffolds",
         example="see scaffolds/teacher.yaml",
     )
+    if mix is not None:
+        config = config.with_mix(parse_mix(mix))
+    if seed is not None:
+        config = config.model_copy(update={"seed": seed})
+    return config
 
 
 def parse_mix(text: str) -> dict[str, float]:
@@ -131,9 +143,9 @@ def parse_mix(text: str) -> dict[str, float]:
         name = name.strip()
         if not sep:
             raise LitecoderError(f"--mix: {part!r} is not name=weight")
-        if name not in SCAFFOLD_NAMES:
+        if name not in SCAFFOLDS:
             raise LitecoderError(
-                f"--mix: unknown scaffold {name!r}", hint=f"use {', '.join(SCAFFOLD_NAMES)}"
+                f"--mix: unknown scaffold {name!r}", hint=f"use {', '.join(SCAFFOLDS)}"
             )
         if name in mix:
             raise LitecoderError(f"--mix: {name} is given twice")
@@ -163,7 +175,7 @@ def assign_scaffolds(
     """Every task k times; each scaffold gets its largest-remainder share of the trials, dealt
     to (task, attempt) pairs in an order shuffled by `seed`."""
     pairs = [(task, attempt) for task in sorted(task_dirs) for attempt in range(k)]
-    names = [name for name in SCAFFOLD_NAMES if mix.get(name, 0) > 0]
+    names = [name for name in SCAFFOLDS if mix.get(name, 0) > 0]
     counts = largest_remainder(len(pairs), [exact_fraction(mix[name]) for name in names])
     deck = [name for name, count in zip(names, counts, strict=True) for _ in range(count)]
     random.Random(seed).shuffle(deck)

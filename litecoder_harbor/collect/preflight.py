@@ -15,10 +15,10 @@ from harbor.utils.import_path import import_class
 from pydantic import ValidationError
 
 from litecoder_harbor.collect.plan import CollectConfig
+from litecoder_harbor.containers.daemon import bridge_gateway
 from litecoder_harbor.errors import LitecoderError
+from litecoder_harbor.scaffolds import scaffold_class
 
-IN_CONTAINER = {"openhands", "claude-code"}
-"""Scaffolds whose model calls leave from inside the task container, not from this process."""
 ANTHROPIC_KEYS = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "CLAUDE_CODE_OAUTH_TOKEN")
 PLACEHOLDER_KEY = "no-key"
 """Set for a custom endpoint given no key: local OpenAI-compatible servers take any, and
@@ -56,7 +56,8 @@ def check_model_access(
     """The key each scaffold's provider needs is in the environment (never in a file), and a
     custom endpoint answers, from where the scaffold calls it."""
     if api_base:
-        _check_endpoint(api_base, [s for s in scaffolds if s in IN_CONTAINER])
+        in_container = [s for s in scaffolds if scaffold_class(s).CALLS_MODEL_FROM_CONTAINER]
+        _check_endpoint(api_base, in_container)
     for scaffold in scaffolds:
         missing = _missing_keys(model, api_base, scaffold)
         if not missing:
@@ -73,7 +74,7 @@ def check_model_access(
 
 
 def _missing_keys(model: str, api_base: str | None, scaffold: str) -> list[str]:
-    if scaffold == "claude-code":
+    if scaffold_class(scaffold).MODEL_PROTOCOL == "anthropic":
         return [] if any(os.environ.get(k) for k in ANTHROPIC_KEYS) else list(ANTHROPIC_KEYS[:2])
     import litellm
 
@@ -112,8 +113,6 @@ def _check_endpoint(api_base: str, in_container: list[str]) -> None:
 def _on_bridge(url: ParseResult) -> str:
     """`url` with its host replaced by the host's address on Docker's bridge."""
     try:
-        from litecoder_harbor.engine import bridge_gateway
-
         address = bridge_gateway()
     except LitecoderError:
         address = "<the host's Docker bridge address>"

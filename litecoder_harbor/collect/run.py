@@ -18,9 +18,16 @@ from rich.table import Table
 from litecoder_harbor.collect.plan import CollectConfig, PlannedTrial, assign_scaffolds
 from litecoder_harbor.collect.preflight import check_agents, check_model_access
 from litecoder_harbor.errors import LitecoderError
-from litecoder_harbor.jobs.runner import AgentSpec, run_trials_async, stable_job_name
-from litecoder_harbor.scaffolds.loops import METADATA_KEY
-from litecoder_harbor.tasks.writer import check_with_harbor
+from litecoder_harbor.files import atomic_write
+from litecoder_harbor.jobs import (
+    LOCAL_DOCKER,
+    AgentSpec,
+    EnvironmentSpec,
+    run_trials_async,
+    stable_job_name,
+)
+from litecoder_harbor.scaffolds import METADATA_KEY, scaffold_class
+from litecoder_harbor.tasks.discovery import find_tasks
 
 SOLVED = 1.0
 """Reward of a solved task: the tasks' verifiers give all or nothing."""
@@ -47,26 +54,13 @@ class CollectSummary(BaseModel):
     scaffolds: list[ScaffoldSummary]
 
 
-def find_tasks(tasks_dir: Path) -> list[Path]:
-    """The task dirs in `tasks_dir`, each loaded by Harbor now: a malformed one is an error
-    naming its file, not a task silently left out or a column of errored trials later."""
-    if not tasks_dir.is_dir():
-        raise LitecoderError(f"--tasks {tasks_dir} is not a folder")
-    tasks = sorted(p.parent for p in tasks_dir.glob("*/task.toml"))
-    if not tasks:
-        raise LitecoderError(f"--tasks {tasks_dir}: no Harbor task dirs in it (no */task.toml)")
-    for task in tasks:
-        check_with_harbor(task)
-    return tasks
-
-
 def agent_for(config: CollectConfig, scaffold: str, model: str, api_base: str | None) -> AgentSpec:
     """The Harbor agent of a scaffold, told the model and endpoint the way that agent reads
     them (Claude Code: ANTHROPIC_BASE_URL; the LiteLLM-based ones: api_base)."""
     settings = config.settings(scaffold)
     kwargs: dict[str, Any] = dict(settings.kwargs)
     env: dict[str, str] = {}
-    if api_base and scaffold == "claude-code":
+    if api_base and scaffold_class(scaffold).MODEL_PROTOCOL == "anthropic":
         env["ANTHROPIC_BASE_URL"] = api_base.removesuffix("/v1")
     elif api_base:
         kwargs.setdefault("api_base", api_base)
@@ -83,7 +77,7 @@ async def collect_async(
     out: Path,
     api_base: str | None = None,
     n_concurrent: int = 4,
-    environment: str = "docker",
+    environment: EnvironmentSpec = LOCAL_DOCKER,
     console: Console | None = None,
     log: Callable[[str], None] = print,
 ) -> CollectSummary:
@@ -102,18 +96,16 @@ async def collect_async(
         check_model_access(agents[scaffold].model or model, api_base, [scaffold], log)
 
     out.mkdir(parents=True, exist_ok=True)
-    settings = {
-        s: config.settings(s).environment_settings([t.task_dir for t in by_scaffold[s]])
+    environments = {
+        s: environment.with_settings(
+            config.settings(s).environment_settings(s, [t.task_dir for t in by_scaffold[s]])
+        )
         for s in scaffolds
     }
     job_dirs = {
         s: out
         / stable_job_name(
-            f"collect-{s}",
-            [t.task_dir for t in by_scaffold[s]],
-            [agents[s]],
-            environment,
-            settings[s],
+            f"collect-{s}", [t.task_dir for t in by_scaffold[s]], [agents[s]], environments[s]
         )
         for s in scaffolds
     }
@@ -141,8 +133,7 @@ async def collect_async(
             await run_trials_async(
                 [t.task_dir for t in trials],
                 [agents[scaffold]],
-                environment=environment,
-                environment_settings=settings[scaffold],
+                environment=environments[scaffold],
                 jobs_dir=out,
                 job_name=job_dirs[scaffold].name,
                 n_concurrent=n_concurrent,
@@ -156,7 +147,7 @@ async def collect_async(
         mix=config.mix,
         scaffolds=[summarize(s, job_dirs[s]) for s in scaffolds],
     )
-    (out / "summary.json").write_text(summary.model_dump_json(indent=2) + "\n")
+    atomic_write(out / "summary.json", summary.model_dump_json(indent=2) + "\n")
     return summary
 
 

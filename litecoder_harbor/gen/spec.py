@@ -29,11 +29,9 @@ from pydantic import (
 )
 
 from litecoder_harbor.errors import LitecoderError
-from litecoder_harbor.gen.domains import Difficulty, Domain
+from litecoder_harbor.shares import exact_fraction, largest_remainder, sums_to_one
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.yamlfile import load_yaml_model
-
-MIX_TOLERANCE = 1e-3
-"""How far easy + medium + hard may stray from 1: room for 0.333 / 0.333 / 0.334."""
 
 DEFAULT_KEY_ENV = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -164,7 +162,7 @@ class DifficultyMix(_Strict):
     @model_validator(mode="after")
     def _sums_to_one(self) -> DifficultyMix:
         total = self.easy + self.medium + self.hard
-        if abs(total - 1) > MIX_TOLERANCE:
+        if not sums_to_one([self.easy, self.medium, self.hard]):
             raise ValueError(f"easy + medium + hard must sum to 1, got {total:g}")
         return self
 
@@ -351,22 +349,6 @@ def _domain_shares(spec: DomainSpec) -> list[Fraction]:
         else rest * exact_fraction(e.weight or 1) / weights
         for e in spec.domains
     ]
-
-
-def exact_fraction(number: float) -> Fraction:
-    """The decimal the user wrote: 0.2 is 1/5, not the float nearest to it."""
-    return Fraction(str(number))
-
-
-def largest_remainder(n: int, shares: list[Fraction]) -> list[int]:
-    """Counts that sum to n exactly, each within 1 of its quota; ties go to the earlier entry."""
-    total = sum(shares)
-    quotas = [n * share / total for share in shares]
-    counts = [math.floor(q) for q in quotas]
-    by_remainder = sorted(range(len(shares)), key=lambda i: counts[i] - quotas[i])
-    for i in by_remainder[: n - sum(counts)]:
-        counts[i] += 1
-    return counts
 
 
 def _spread[T](counts: list[int], items: list[T]) -> list[T]:

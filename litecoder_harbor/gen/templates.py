@@ -31,12 +31,19 @@ from harbor.models.task.config import (
 
 from litecoder_harbor import __version__
 from litecoder_harbor.errors import LitecoderError
-from litecoder_harbor.gen.domains import Difficulty, Domain, dockerfile_prefix
+from litecoder_harbor.tasks.conventions import (
+    CHECK_COMMAND,
+    RESOURCES,
+    VERIFIER_KIT,
+    Difficulty,
+    Domain,
+    Resources,
+    dockerfile_prefix,
+)
 from litecoder_harbor.tasks.model import TaskDraft, TaskFile
 
 TEMPLATES_PACKAGE = "litecoder_harbor.task_templates"
-VERIFIER_KIT = Path(__file__).parent.parent / "tasks" / "verifier_kit.py"
-CHECK_COMMAND = "python3 -I -S /tests/check.py"
+"""The repository's top-level task_templates/ folder: setup.py maps it to this import path."""
 
 
 FileContent = str | bytes | TaskFile
@@ -72,22 +79,6 @@ def _task_files(files: dict[str, FileContent]) -> dict[str, TaskFile]:
         path: content if isinstance(content, TaskFile) else TaskFile(content=content)
         for path, content in files.items()
     }
-
-
-@dataclass(frozen=True)
-class Resources:
-    agent_timeout_sec: float
-    verifier_timeout_sec: float
-    cpus: int
-    memory_mb: int
-    storage_mb: int
-
-
-RESOURCES = {
-    Difficulty.EASY: Resources(600, 120, 1, 1024, 4096),
-    Difficulty.MEDIUM: Resources(1200, 180, 1, 2048, 8192),
-    Difficulty.HARD: Resources(1800, 300, 2, 4096, 10240),
-}
 
 
 class TemplateFamily(ABC):

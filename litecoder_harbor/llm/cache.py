@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
 from litecoder_harbor.errors import LitecoderError
+from litecoder_harbor.files import atomic_write
 
 CACHE_FORMAT = 1
 """Part of every key: bump it when the request or entry layout changes."""
@@ -65,14 +64,5 @@ class ResponseCache:
         return entry.reply if entry.request == request else None
 
     def put(self, key: str, request: dict, reply: CachedReply) -> None:
-        path = self.path(key)
-        path.parent.mkdir(exist_ok=True)
         data = CacheEntry(request=request, reply=reply).model_dump_json(indent=1)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{key}.", suffix=".tmp")
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as file:
-                file.write(data)
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(self.path(key), data)

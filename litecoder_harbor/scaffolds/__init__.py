@@ -12,13 +12,25 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_CLASSES = {
-    "Terminus2": "litecoder_harbor.scaffolds.terminus",
-    "OpenHands": "litecoder_harbor.scaffolds.openhands",
-    "ClaudeCode": "litecoder_harbor.scaffolds.claude_code",
-}
+from harbor.utils.import_path import import_class
 
-__all__ = list(_CLASSES)
+from litecoder_harbor.scaffolds.loops import METADATA_KEY
+from litecoder_harbor.scaffolds.options import ScaffoldFacts
+
+SCAFFOLDS = {
+    "terminus-2": "litecoder_harbor.scaffolds.terminus:Terminus2",
+    "openhands": "litecoder_harbor.scaffolds.openhands:OpenHands",
+    "claude-code": "litecoder_harbor.scaffolds.claude_code:ClaudeCode",
+}
+"""Every scaffold by name, with the agent class (import path) that declares its facts."""
+_CLASSES = {path.rpartition(":")[2]: path.partition(":")[0] for path in SCAFFOLDS.values()}
+
+__all__ = [*_CLASSES, "METADATA_KEY", "SCAFFOLDS", "ScaffoldFacts", "scaffold_class"]
+
+
+def scaffold_class(scaffold: str) -> type[ScaffoldFacts]:
+    """The agent class of a scaffold named in `SCAFFOLDS` (imported now)."""
+    return import_class(SCAFFOLDS[scaffold])
 
 
 def __getattr__(name: str) -> Any:

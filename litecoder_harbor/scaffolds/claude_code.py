@@ -42,6 +42,8 @@ class ClaudeCode(InstalledScaffold, HarborClaudeCode):
     """
 
     SCAFFOLD = "claude-code"
+    MODEL_PROTOCOL = "anthropic"
+    CALLS_MODEL_FROM_CONTAINER = True
     DEFAULT_VERSION = CLAUDE_CODE_VERSION
     TURN_CAP_OPTION = "max_turns"
     WHAT_IS_INSTALLED = "`claude` on PATH or in ~/.local/bin, as Claude Code"

@@ -17,7 +17,7 @@ from pydantic import Field, ValidationError, create_model
 
 from litecoder_harbor.errors import LitecoderError
 from litecoder_harbor.scaffolds.loops import METADATA_KEY, EpisodeReport, find_loop
-from litecoder_harbor.scaffolds.options import DEFAULT_TURN_CAP, ScaffoldOptions
+from litecoder_harbor.scaffolds.options import DEFAULT_TURN_CAP, ScaffoldFacts, ScaffoldOptions
 
 
 class ScaffoldInstallError(LitecoderError, RuntimeError):
@@ -66,13 +66,12 @@ def _with_default(model: type[AgentOptions], name: str, default: Any, descriptio
     return annotation, Field(default=default, description=description)
 
 
-class InstalledScaffold:
+class InstalledScaffold(ScaffoldFacts):
     """Mixed in before the Harbor agent class it wraps (`class X(InstalledScaffold, Harbor)`).
 
     A subclass names its scaffold, the pinned version, the option that caps turns, and how to
     ask the image which version it already has."""
 
-    SCAFFOLD: ClassVar[str]
     DEFAULT_VERSION: ClassVar[str]
     TURN_CAP_OPTION: ClassVar[str]
     WHAT_IS_INSTALLED: ClassVar[str]

@@ -26,10 +26,6 @@ class EpisodeReport(BaseModel):
     loop_reason: str | None = None
     turn_cap: int | None = None
 
-    @property
-    def hit_turn_cap(self) -> bool:
-        return self.turn_cap is not None and self.turns >= self.turn_cap
-
 
 @dataclass
 class LoopDetector:

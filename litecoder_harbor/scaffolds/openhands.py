@@ -43,6 +43,11 @@ class OpenHands(InstalledScaffold, HarborOpenHands):
     """
 
     SCAFFOLD = "openhands"
+    MODEL_PROTOCOL = "openai"
+    CALLS_MODEL_FROM_CONTAINER = True
+    MIN_MEMORY_MB = 4096
+    """Its server, Jupyter kernel and LiteLLM run inside the task container, and are killed at
+    start-up in an easy task's 1 GB."""
     DEFAULT_VERSION = OPENHANDS_VERSION
     TURN_CAP_OPTION = "max_iterations"
     WHAT_IS_INSTALLED = f"openhands-ai importable by {VENV_PYTHON}"

@@ -1,8 +1,9 @@
-"""What every LiteCoder scaffold adds to the options of the Harbor agent it wraps."""
+"""What every LiteCoder scaffold adds to the Harbor agent it wraps: options, and the facts
+collection reads from the class."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import ClassVar, Literal
 
 from harbor.agents.options import AgentOptions
 from pydantic import Field
@@ -28,3 +29,18 @@ class ScaffoldOptions(AgentOptions):
         "has them; never: require them in the image (pre-built images, air-gapped runs) and "
         "fail at setup, before any model call, when they are missing.",
     )
+
+
+class ScaffoldFacts:
+    """Declared by each scaffold's agent class; `litecoder collect` reads them from there."""
+
+    SCAFFOLD: ClassVar[str]
+    """The scaffold's name in mixes, configs and episode reports."""
+    MODEL_PROTOCOL: ClassVar[Literal["openai", "anthropic"]]
+    """How it calls the model: OpenAI-compatible (through LiteLLM) or Anthropic's Messages API;
+    decides which key it needs and how it is told a custom endpoint."""
+    CALLS_MODEL_FROM_CONTAINER: ClassVar[bool]
+    """True when model calls leave from inside the task container, where loopback is the
+    container itself."""
+    MIN_MEMORY_MB: ClassVar[int | None] = None
+    """Memory its trials need at least, whatever the task asks for (None: the task's)."""

@@ -10,7 +10,7 @@ from harbor.agents.terminus_2.terminus_2 import Terminus2Options as HarborTermin
 from pydantic import AliasChoices, Field
 
 from litecoder_harbor.scaffolds.loops import METADATA_KEY, EpisodeReport, LoopDetector
-from litecoder_harbor.scaffolds.options import DEFAULT_TURN_CAP, ScaffoldOptions
+from litecoder_harbor.scaffolds.options import DEFAULT_TURN_CAP, ScaffoldFacts, ScaffoldOptions
 
 
 class Terminus2Options(HarborTerminus2Options, ScaffoldOptions):
@@ -30,9 +30,13 @@ class _LoopStop(Exception):
     """Raised before the next model call once the episode is looping."""
 
 
-class Terminus2(HarborTerminus2):
+class Terminus2(ScaffoldFacts, HarborTerminus2):
     """Harbor's Terminus-2; the episode ends before the next model call once the loop detector
     fires, and `agent_result.metadata["litecoder"]` reports turns, cap and looping."""
+
+    SCAFFOLD = "terminus-2"
+    MODEL_PROTOCOL = "openai"
+    CALLS_MODEL_FROM_CONTAINER = False
 
     options_model = Terminus2Options
 
@@ -80,7 +84,7 @@ class Terminus2(HarborTerminus2):
             self.logger.info(f"episode ended by loop detection: {self._loop_reason}")
         finally:
             report = EpisodeReport(
-                scaffold="terminus-2",
+                scaffold=self.SCAFFOLD,
                 turns=sum(step.source == "agent" for step in self._trajectory_steps),
                 looping=self._loop_reason is not None,
                 loop_reason=self._loop_reason,

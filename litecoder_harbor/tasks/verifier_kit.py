@@ -101,26 +101,7 @@ def give_to_nobody(path):
             os.lchown(os.path.join(dirpath, name), NOBODY, NOBODY)
 
 
-def share_with_agent_code(*names):
-    """Copy files of /tests into a fresh folder agent code (run as nobody) may read; return it.
-
-    /tests itself is private to root while grading, since it holds the ground truth.
-    """
-    import shutil
-    import tempfile
-
-    folder = tempfile.mkdtemp(prefix="agent-input-")
-    os.chmod(folder, 0o755)
-    for name in names:
-        target = os.path.join(folder, os.path.basename(name))
-        shutil.copy(os.path.join("/tests", name), target)
-        os.chmod(target, 0o644)
-    return folder
-
-
 # --- processes and services the checker starts ------------------------------------------
-
-NOBODY = 65534
 
 
 def process_info(pid):

@@ -7,7 +7,6 @@ leaves nothing behind that looks like a task.
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path, PurePosixPath
@@ -18,6 +17,7 @@ from harbor.publisher.packager import Packager
 from pydantic import BaseModel, ValidationError
 
 from litecoder_harbor.errors import LitecoderError
+from litecoder_harbor.files import swap_in_dir
 from litecoder_harbor.tasks.model import TaskDraft, TaskFile
 from litecoder_harbor.yamlfile import dotted
 
@@ -160,13 +160,6 @@ def _stage(draft: TaskDraft, out_dir: Path) -> Path:
     return staging
 
 
-def _replace(staging: Path, target: Path) -> None:
-    retired = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}old-{target.name}-", dir=target.parent))
-    os.replace(target, retired / target.name)
-    os.replace(staging, target)
-    shutil.rmtree(retired)
-
-
 def write_tasks(
     drafts: list[TaskDraft], out_dir: Path, *, overwrite: bool = False
 ) -> list[WriteResult]:
@@ -203,10 +196,8 @@ def write_tasks(
                 )
             results.append(WriteResult(name=draft.name, path=target, status=status))
         for (staging, target), result in zip(staged, results, strict=True):
-            if result.status == "written":
-                os.replace(staging, target)
-            elif result.status == "replaced":
-                _replace(staging, target)
+            if result.status != "unchanged":
+                swap_in_dir(staging, target, aside_prefix=f"{TMP_PREFIX}old-{target.name}-")
     finally:
         for staging, _ in staged:
             shutil.rmtree(staging, ignore_errors=True)

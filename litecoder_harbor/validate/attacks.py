@@ -2,7 +2,7 @@
 
 Attacks are data — a registry of named builders that turn what the agent can see (the
 instruction, and for `partial` the reference solution) into a shell script — and they run as
-an ordinary Harbor agent (`AttackAgent`), so the same battery works on any task and any
+an ordinary Harbor agent (`validate.agents.AttackAgent`), so the same battery works on any task and any
 environment type. Which named paths are inputs and which are outputs is decided inside the
 container: a path that exists before the agent acts is an input, one that does not is an output.
 """
@@ -15,12 +15,8 @@ import shlex
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from pathlib import Path
 
-from harbor.agents.options import AgentOptions
-from pydantic import Field
-
-from litecoder_harbor.jobs.agents import ScriptedAgent
+from litecoder_harbor.errors import LitecoderError
 
 
 class AttackKind(StrEnum):
@@ -294,41 +290,12 @@ def _plant_tests(ctx: AttackContext) -> str:
     )
 
 
-# --- the agent ---------------------------------------------------------------------------
-
-
-class AttackOptions(AgentOptions):
-    attack: str = Field(description=f"One of: {', '.join(ATTACKS)}")
-    solutions_index: str | None = Field(
-        default=None,
-        description="JSON file mapping instruction sha256 to a host solve.sh (only `partial` reads it).",
-    )
-
-
-class AttackAgent(ScriptedAgent):
-    """Runs one registered attack in the task container; `--ak attack=<name>`."""
-
-    options_model = AttackOptions
-
-    @staticmethod
-    def name() -> str:
-        return "litecoder-attack"
-
-    async def setup(self, environment) -> None:
-        if self.options.attack not in ATTACKS:
-            raise ValueError(f"unknown attack {self.options.attack!r}; known: {', '.join(ATTACKS)}")
-
-    async def run(self, instruction, environment, context) -> None:
-        solution = None
-        if self.options.solutions_index and self.options.attack == "partial":
-            from litecoder_harbor.validate.engine import solution_for
-
-            solution = Path(
-                solution_for(instruction, Path(self.options.solutions_index))
-            ).read_text()
-        ctx = read_instruction(instruction, solution)
-        script = "set +e\n" + ATTACKS[self.options.attack].script(ctx)
-        (self.logs_dir / "attack.sh").write_text(script)
-        result = await environment.exec(f"bash -c {shlex.quote(script)}", timeout_sec=300)
-        (self.logs_dir / "attack.txt").write_text((result.stdout or "") + (result.stderr or ""))
-        context.metadata = {"attack": self.options.attack, "return_code": result.return_code}
+def choose_attacks(names: str | None) -> list[str] | None:
+    """`a,b,c` -> those registered attacks (None: all); an unknown name is an error naming it."""
+    if names is None:
+        return None
+    chosen = [a.strip() for a in names.split(",") if a.strip()]
+    unknown = [a for a in chosen if a not in ATTACKS]
+    if unknown:
+        raise LitecoderError(f"unknown attack {unknown[0]!r}", hint=f"known: {', '.join(ATTACKS)}")
+    return chosen

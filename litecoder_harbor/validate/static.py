@@ -18,7 +18,7 @@ from harbor.models.task.config import TaskConfig
 from harbor.models.task.task import Task
 from pydantic import BaseModel
 
-from litecoder_harbor.commands import commands_in
+from litecoder_harbor.shell_commands import commands_in
 
 
 class Severity(StrEnum):

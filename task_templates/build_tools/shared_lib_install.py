@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 import random
 
-from litecoder_harbor.gen.domains import Difficulty, Domain
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
 
 NAMES = ["fnvkit", "wordhash", "tallyhash", "glyphsum", "keymix", "hashlet", "sigil", "tagsum"]

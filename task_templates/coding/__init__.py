@@ -1,3 +1,1 @@
 """Coding: implementing command-line tools to a spec, fixing failing test suites, debugging C programs."""
-
-APT_PACKAGES = ["make", "gcc", "libc6-dev"]

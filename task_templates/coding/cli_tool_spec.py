@@ -19,7 +19,7 @@ import shlex
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from litecoder_harbor.gen.domains import Difficulty, Domain
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
 
 NUMERIC = re.compile(r"-?[0-9]+(\.[0-9]+)?")

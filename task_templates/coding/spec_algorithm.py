@@ -18,7 +18,7 @@ import random
 import re
 import shlex
 
-from litecoder_harbor.gen.domains import Difficulty, Domain
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
 
 Case = dict  # {"args": [...], "stdin": str, "code": int, "stdout": str}

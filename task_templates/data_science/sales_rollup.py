@@ -12,7 +12,7 @@ import csv
 import io
 import random
 
-from litecoder_harbor.gen.domains import Difficulty, Domain
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
 
 REGIONS = [

@@ -14,7 +14,7 @@ import json
 import random
 from datetime import UTC, datetime, timedelta
 
-from litecoder_harbor.gen.domains import Difficulty, Domain
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
 
 KINDS = {  # name: (low, high, unit, typical value, spread)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import random
 
-from litecoder_harbor.gen.domains import Difficulty, Domain
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
 from litecoder_harbor.tasks.model import TaskFile
 

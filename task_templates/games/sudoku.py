@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import random
 
-from litecoder_harbor.gen.domains import Difficulty, Domain
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
 
 CLUES = {Difficulty.EASY: 40, Difficulty.MEDIUM: 31, Difficulty.HARD: 28}

@@ -18,7 +18,7 @@ from __future__ import annotations
 import random
 import textwrap
 
-from litecoder_harbor.gen.domains import Difficulty, Domain
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
 
 SITES = [

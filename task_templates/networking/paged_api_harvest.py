@@ -19,7 +19,7 @@ import json
 import random
 from collections import Counter, defaultdict
 
-from litecoder_harbor.gen.domains import Difficulty, Domain
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
 
 SERVICES = ["ledger", "shopfront", "bookings", "billing", "tickets", "orders", "fulfil"]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ipaddress
 import random
 
-from litecoder_harbor.gen.domains import Difficulty, Domain
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
 
 SUBNET_WORDS = [

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import random
 
-from litecoder_harbor.gen.domains import Difficulty, Domain
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
 
 DIRS = ["/app/quad", "/app/integrals", "/app/calc", "/app/analysis", "/app/work"]

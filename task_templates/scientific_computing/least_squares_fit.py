@@ -15,7 +15,7 @@ import math
 import random
 from fractions import Fraction
 
-from litecoder_harbor.gen.domains import Difficulty, Domain
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
 
 DATA_DIRS = ["/app/data", "/app/lab", "/app/measurements", "/app/input"]

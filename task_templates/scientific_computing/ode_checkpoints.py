@@ -14,7 +14,7 @@ from __future__ import annotations
 import math
 import random
 
-from litecoder_harbor.gen.domains import Difficulty, Domain
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
 
 SPEC_DIRS = ["/app/model", "/app/sim", "/app/ode", "/app/problem", "/app/case"]

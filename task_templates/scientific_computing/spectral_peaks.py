@@ -17,7 +17,7 @@ import math
 import random
 import wave
 
-from litecoder_harbor.gen.domains import Difficulty, Domain
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
 from litecoder_harbor.tasks.model import TaskFile
 

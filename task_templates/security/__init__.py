@@ -1,3 +1,1 @@
 """Security: decrypting with provided keys, auditing permissions and sudoers, log forensics, certificates."""
-
-APT_PACKAGES = ["openssl", "sudo", "acl", "procps"]

@@ -20,7 +20,7 @@ import hashlib
 import random
 import textwrap
 
-from litecoder_harbor.gen.domains import Difficulty, Domain
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
 
 APPS = ["acme", "ledgerly", "orbit", "pylon", "quanta", "helix", "nimbus", "tessera", "vantage"]

@@ -1,3 +1,1 @@
 """Version control with git: merge conflicts, bisecting regressions, scrubbing secrets from history, backports."""
-
-APT_PACKAGES = ["git"]

@@ -37,7 +37,7 @@ from litecoder_harbor.task_templates.version_control._snippets import (
     distinguishing_cases,
 )
 
-from litecoder_harbor.gen.domains import Difficulty, Domain
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
 
 PACKAGES = ["toolbelt", "handy", "utilkit", "kitbag", "sundries", "bricabrac", "odds", "trove"]

@@ -22,7 +22,7 @@ from litecoder_harbor.task_templates.version_control._githistory import (
     blob_id,
 )
 
-from litecoder_harbor.gen.domains import Difficulty, Domain
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
 
 PACKAGES = ["tally", "metrix", "statkit", "numbrella", "sumo", "reckon", "abacus", "meter"]

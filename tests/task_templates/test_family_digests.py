@@ -17,8 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from litecoder_harbor.gen.domains import Difficulty
-from litecoder_harbor.gen.templates import VERIFIER_KIT, load_families
+from litecoder_harbor.gen.templates import load_families
+from litecoder_harbor.tasks.conventions import VERIFIER_KIT, Difficulty
 from litecoder_harbor.tasks.writer import materialize
 
 PINS = Path(__file__).with_name("family_digests.json")

@@ -21,19 +21,25 @@ from typing import Literal
 from harbor.agents.options import AgentOptions
 from pydantic import BaseModel, Field
 
-from litecoder_harbor.jobs.agents import ScriptedAgent
-from litecoder_harbor.jobs.runner import AgentSpec, run_trials_async, stable_job_name
-from litecoder_harbor.validate.engine import (
+from litecoder_harbor.containers.daemon import docker_client
+from litecoder_harbor.containers.images import (
     BuildResult,
-    TaskReport,
     build_image,
-    probe_copy,
+    copy_pointing_at_image,
     remove_images,
-    validate_tasks_async,
 )
+from litecoder_harbor.jobs import (
+    LOCAL_DOCKER,
+    AgentSpec,
+    EnvironmentSpec,
+    ScriptedAgent,
+    import_path,
+    run_trials_async,
+    stable_job_name,
+)
+from litecoder_harbor.validate import TaskReport, validate_tasks_async
 
 IMAGE_REPOSITORY = "litecoder-gen"
-SCRIPT_AGENT = "litecoder_harbor.gen.pipeline.execution:ScriptAgent"
 OUTPUT_TAIL = 2_000
 """Characters of a failing run's output fed back to the model: the end is where errors are."""
 
@@ -105,8 +111,6 @@ def _tar_folder(folder: Path, arcname: str) -> bytes:
 def _run_in_image(image: str, task_dir: Path, timeout: float) -> SolutionRun:
     from requests.exceptions import ConnectionError, ReadTimeout
 
-    from litecoder_harbor.engine import docker_client
-
     client = docker_client()
     container = client.containers.create(image, ["bash", "/solution/solve.sh"])
     try:
@@ -127,7 +131,9 @@ def _run_in_image(image: str, task_dir: Path, timeout: float) -> SolutionRun:
 class Execution:
     """Runs drafts (laid out as task dirs) for the stages; `environment` is Harbor's."""
 
-    def __init__(self, jobs_dir: Path, *, environment: str = "docker", n_concurrent: int = 4):
+    def __init__(
+        self, jobs_dir: Path, *, environment: EnvironmentSpec = LOCAL_DOCKER, n_concurrent: int = 4
+    ):
         self.jobs_dir = jobs_dir
         self.environment = environment
         self.n_concurrent = n_concurrent
@@ -173,9 +179,9 @@ class Execution:
             path = folder / f"{probe.kind}-{probe.name}.sh"
             path.write_text(probe.script)
             agents[str(path.resolve())] = AgentSpec(
-                name=SCRIPT_AGENT, kwargs={"script": str(path.resolve())}
+                name=import_path(ModelScriptAgent), kwargs={"script": str(path.resolve())}
             )
-        run_dir = probe_copy(task_dir, image, self.jobs_dir / "probe-tasks")
+        run_dir = copy_pointing_at_image(task_dir, image, self.jobs_dir / "probe-tasks")
         job_name = stable_job_name("probes", [run_dir], list(agents.values()), self.environment)
         async with self._harbor:
             outcomes = await run_trials_async(
@@ -205,8 +211,9 @@ class ScriptOptions(AgentOptions):
     script: str = Field(description="Host path of a bash script to run in the task container.")
 
 
-class ScriptAgent(ScriptedAgent):
-    """Runs one given script as the agent's whole attempt (model-written probe solutions)."""
+class ModelScriptAgent(ScriptedAgent):
+    """Runs one model-written probe solution (a lazy or an alternative one) as the agent's whole
+    attempt."""
 
     options_model = ScriptOptions
 

@@ -22,7 +22,7 @@ from litecoder_harbor.gen.spec import DomainSpec, Stage, TaskSlot
 from litecoder_harbor.llm.client import ChatMessage
 from litecoder_harbor.llm.usage import Usage
 from litecoder_harbor.tasks.model import TaskDraft, TaskFile
-from litecoder_harbor.validate.engine import Verdict
+from litecoder_harbor.validate import Verdict
 
 PIPELINE_VERSION = 1
 """Bumped when prompts or stage logic change: a work dir of another version is not resumed."""

@@ -28,12 +28,11 @@ from pathlib import Path, PurePosixPath
 from harbor.models.task.config import TaskConfig
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from litecoder_harbor.gen.domains import Difficulty
 from litecoder_harbor.gen.spec import Stage
-from litecoder_harbor.gen.templates import CHECK_COMMAND, RESOURCES, VERIFIER_KIT
 from litecoder_harbor.llm.cache import CachedReply
+from litecoder_harbor.tasks.conventions import CHECK_COMMAND, RESOURCES, VERIFIER_KIT, Difficulty
 from litecoder_harbor.tasks.model import TaskDraft, TaskFile
-from litecoder_harbor.validate.static import (
+from litecoder_harbor.validate import (
     RULES,
     Finding,
     Severity,

@@ -31,9 +31,9 @@ from pydantic import (
 )
 
 from litecoder_harbor.errors import LitecoderError
-from litecoder_harbor.gen.domains import Difficulty, Domain
 from litecoder_harbor.gen.spec import DomainEntry, DomainSpec, Stage, Subtopic, TaskSlot
 from litecoder_harbor.llm import LLMClient, LLMHTTPError, Reply
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 
 Mode = Literal["completion", "chat"]
 

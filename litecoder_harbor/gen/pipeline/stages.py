@@ -19,7 +19,6 @@ from pydantic import BaseModel
 
 from litecoder_harbor import __version__
 from litecoder_harbor.errors import LitecoderError
-from litecoder_harbor.gen.domains import dockerfile_prefix
 from litecoder_harbor.gen.pipeline.execution import Execution, ProbeScript, failed_checks
 from litecoder_harbor.gen.pipeline.replies import (
     ReplyError,
@@ -33,9 +32,9 @@ from litecoder_harbor.gen.pipeline.sampling import SampledTask
 from litecoder_harbor.gen.pipeline.workdir import TaskHandle
 from litecoder_harbor.gen.spec import DomainSpec, Stage
 from litecoder_harbor.llm.client import LLMClient, Reply
+from litecoder_harbor.tasks.conventions import dockerfile_prefix
 from litecoder_harbor.tasks.model import TaskDraft, TaskFile
-from litecoder_harbor.validate.attacks import ATTACKS, read_instruction
-from litecoder_harbor.validate.engine import Verdict
+from litecoder_harbor.validate import ATTACKS, Verdict, read_instruction
 
 MAX_PROBES = 2
 """Lazy and alternative valid solutions asked for per verifier round, of each kind."""

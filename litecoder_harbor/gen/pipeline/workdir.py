@@ -36,6 +36,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from litecoder_harbor.errors import LitecoderError
+from litecoder_harbor.files import TMP_SUFFIX, atomic_write, swap_in_dir
 from litecoder_harbor.gen.pipeline.records import (
     RUN_IDENTITY,
     Exchange,
@@ -57,13 +58,12 @@ from litecoder_harbor.llm.config import ModelConfig
 from litecoder_harbor.llm.usage import Usage
 from litecoder_harbor.tasks.model import TaskDraft, TaskFile
 from litecoder_harbor.tasks.writer import materialize
-from litecoder_harbor.validate.engine import Verdict
+from litecoder_harbor.validate import Verdict
 
 KEY_ENVS = frozenset(DEFAULT_KEY_ENV.values())
 MIN_SECRET_LENGTH = 8
 """Shorter values are not real keys, and scrubbing them would mangle ordinary text."""
 
-TMP_SUFFIX = ".tmp"
 TMP_DIR_PREFIX = ".tmp-"
 _SLOT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 _EXCHANGE = re.compile(r"^(?P<stage>[a-z]+)-(?P<round>\d+)-(?P<n>\d+)\.json$")
@@ -97,18 +97,7 @@ class _Writer:
         return data
 
     def write(self, path: Path, text: str) -> None:
-        data = self.scrub(text).encode()
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TMP_SUFFIX)
-        try:
-            with os.fdopen(fd, "wb") as file:
-                file.write(data)
-                file.flush()
-                os.fsync(file.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        atomic_write(path, self.scrub(text), durable=True)
 
     def write_model(self, path: Path, model: BaseModel) -> None:
         self.write(path, model.model_dump_json(indent=2) + "\n")
@@ -576,13 +565,7 @@ class TaskHandle:
         except BaseException:
             shutil.rmtree(fresh, ignore_errors=True)
             raise
-        retired = None
-        if target.exists():
-            retired = Path(tempfile.mkdtemp(prefix=TMP_DIR_PREFIX, dir=target.parent))
-            os.replace(target, retired / stage.value)
-        os.replace(fresh, target)
-        if retired is not None:
-            shutil.rmtree(retired, ignore_errors=True)
+        swap_in_dir(fresh, target, aside_prefix=TMP_DIR_PREFIX)
         return target
 
     def _count_orphan_exchanges(self) -> None:

@@ -1,0 +1,1 @@
+"""The `litecoder` command line (`main.app`); one module per stage."""

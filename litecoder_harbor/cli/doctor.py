@@ -1,0 +1,51 @@
+"""`litecoder doctor` and `litecoder images`: the machine's prerequisites and base images."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from litecoder_harbor.cli.output import console, log, one_line_errors
+
+STATUS_STYLE = {"ok": "[green]ok  [/]", "warn": "[yellow]warn[/]", "fail": "[red]FAIL[/]"}
+
+images_app = typer.Typer(help="Base images the task templates build on.", no_args_is_help=True)
+
+
+@one_line_errors
+def doctor() -> None:
+    """Check every prerequisite; exit non-zero when a required one is missing."""
+    from litecoder_harbor.doctor import run_checks
+
+    checks = run_checks()
+    width = max(len(check.name) for check in checks)
+    for check in checks:
+        fix = f"  [bold]fix:[/] {check.fix}" if check.fix and check.status != "ok" else ""
+        line = f"{STATUS_STYLE[check.status]} {check.name:<{width}}  {check.detail}{fix}"
+        console.print(line, soft_wrap=True, highlight=False)
+    if any(check.status == "fail" and check.required for check in checks):
+        raise typer.Exit(1)
+
+
+@images_app.command("ensure")
+@one_line_errors
+def images_ensure(
+    quiet: Annotated[bool, typer.Option(help="Print only what changed.")] = False,
+) -> None:
+    """Make the templates' base images available (present, pulled, or built offline) and
+    cache every domain's shared layers."""
+    from litecoder_harbor.containers.images import (
+        ensure_image,
+        required_base_images,
+        warm_layer_cache,
+    )
+    from litecoder_harbor.tasks.conventions import Domain
+
+    for tag in required_base_images():
+        outcome = ensure_image(tag, log=log)
+        if outcome != "present" or not quiet:
+            console.print(f"{tag}: {outcome}")
+    built = warm_layer_cache(list(Domain), log=log)
+    if built or not quiet:
+        console.print(f"domain layer cache: {len(built)} built, {len(Domain) - len(built)} present")

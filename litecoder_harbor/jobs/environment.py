@@ -1,0 +1,56 @@
+"""Where trials run: one value from the command line to Harbor's trial config."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harbor.models.environment_type import EnvironmentType
+from harbor.models.trial.config import EnvironmentConfig as TrialEnvironmentConfig
+from pydantic import BaseModel, ConfigDict, Field
+
+from litecoder_harbor.errors import LitecoderError
+
+
+class EnvironmentSpec(BaseModel):
+    """A Harbor environment type (`docker`, `daytona`, `modal`, ...) or a `module.path:Class`
+    import path, the keyword arguments of its constructor, and Harbor's run-time settings for
+    the trials (`override_memory_mb`, `override_cpus`, ...)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    name: str = "docker"
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    settings: dict[str, Any] = Field(default_factory=dict)
+
+    @classmethod
+    def parse(cls, name: str, **kwargs: Any) -> EnvironmentSpec:
+        """The spec `--env NAME` asks for, checked now rather than when the first trial starts."""
+        spec = cls(name=name, **kwargs)
+        spec.to_harbor()
+        return spec
+
+    @property
+    def is_docker(self) -> bool:
+        return self.name == EnvironmentType.DOCKER.value
+
+    def with_settings(self, settings: dict[str, Any]) -> EnvironmentSpec:
+        return self.model_copy(update={"settings": {**self.settings, **settings}})
+
+    def to_harbor(self) -> TrialEnvironmentConfig:
+        if ":" in self.name:
+            return TrialEnvironmentConfig(
+                import_path=self.name, kwargs=self.kwargs, **self.settings
+            )
+        try:
+            env_type = EnvironmentType(self.name)
+        except ValueError:
+            known = ", ".join(t.value for t in EnvironmentType)
+            raise LitecoderError(
+                f"unknown environment type {self.name!r}",
+                hint=f"use one of {known}, or an import path module.path:ClassName",
+            ) from None
+        return TrialEnvironmentConfig(type=env_type, kwargs=self.kwargs, **self.settings)
+
+
+LOCAL_DOCKER = EnvironmentSpec()
+"""The default: Harbor's docker environment on the local engine."""

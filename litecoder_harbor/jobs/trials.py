@@ -1,0 +1,147 @@
+"""A thin runner over Harbor's Job API: task dirs x agents -> typed per-trial outcomes.
+
+Validation probes, teacher collection and evaluation all run through here, so every container
+execution goes through Harbor with the environment type as a parameter (`docker` locally,
+Daytona/Modal/E2B/... at scale, or any `module:Class` environment: an `EnvironmentSpec`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import uuid
+from collections.abc import Awaitable, Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from harbor import Job, JobConfig
+from harbor.models.job.config import RetryConfig
+from harbor.models.trial.config import TaskConfig as TrialTaskConfig
+from harbor.models.trial.result import TrialResult
+from harbor.publisher.packager import Packager
+from pydantic import BaseModel, Field
+
+from litecoder_harbor.jobs.agents import AgentSpec
+from litecoder_harbor.jobs.environment import LOCAL_DOCKER, EnvironmentSpec
+
+
+class TrialOutcome(BaseModel):
+    """What one trial produced, flattened from Harbor's `TrialResult`."""
+
+    task_name: str
+    task_dir: Path
+    agent: str
+    kwargs: dict[str, Any] = Field(default_factory=dict)
+    trial_name: str
+    trial_dir: Path
+    rewards: dict[str, float | int] | None
+    exception_type: str | None = None
+    exception_message: str | None = None
+    duration_sec: float | None = None
+
+    @property
+    def reward(self) -> float | None:
+        return None if self.rewards is None else self.rewards.get("reward")
+
+    @classmethod
+    def from_harbor(cls, result: TrialResult, job_dir: Path) -> TrialOutcome:
+        exc = result.exception_info
+        duration = None
+        if result.started_at and result.finished_at:
+            duration = (result.finished_at - result.started_at).total_seconds()
+        return cls(
+            task_name=result.task_name,
+            task_dir=result.task_id.get_local_path(),
+            agent=result.config.agent.name or result.config.agent.import_path or "?",
+            kwargs=result.config.agent.kwargs,
+            trial_name=result.trial_name,
+            trial_dir=job_dir / result.trial_name,
+            rewards=result.verifier_result.rewards if result.verifier_result else None,
+            exception_type=exc.exception_type if exc else None,
+            exception_message=exc.exception_message if exc else None,
+            duration_sec=duration,
+        )
+
+
+def stable_job_name(
+    prefix: str,
+    task_dirs: list[Path],
+    agents: list[AgentSpec],
+    environment: EnvironmentSpec,
+) -> str:
+    """A job name fixed by what runs: the same tasks, agents and environment resume the same
+    Harbor job."""
+    digest = hashlib.sha256()
+    for task_dir in sorted(task_dirs):
+        digest.update(Packager.compute_content_hash(task_dir)[0].encode())
+    digest.update(json.dumps([a.model_dump() for a in agents], sort_keys=True).encode())
+    digest.update(environment.name.encode())
+    if environment.settings:
+        digest.update(json.dumps(environment.settings, sort_keys=True).encode())
+    if environment.kwargs:
+        digest.update(json.dumps(environment.kwargs, sort_keys=True).encode())
+    return f"{prefix}-{digest.hexdigest()[:12]}"
+
+
+async def run_trials_async(
+    task_dirs: list[Path],
+    agents: list[AgentSpec],
+    *,
+    environment: EnvironmentSpec = LOCAL_DOCKER,
+    jobs_dir: Path = Path("jobs"),
+    job_name: str | None = None,
+    n_attempts: int = 1,
+    n_concurrent: int = 4,
+    retries: int = 2,
+    quiet: bool = True,
+    on_trial_ended: Callable[[Any], Awaitable[None]] | None = None,
+) -> list[TrialOutcome]:
+    """Run every task with every agent through one Harbor job; reusing a job name resumes it.
+
+    Without a `job_name` each call is a new job named after its start time. A task listed
+    twice runs twice. `on_trial_ended` gets Harbor's hook event as each trial ends.
+    """
+    if not task_dirs:
+        return []
+    config = JobConfig(
+        jobs_dir=jobs_dir.resolve(),
+        n_attempts=n_attempts,
+        n_concurrent_trials=n_concurrent,
+        retry=RetryConfig(max_retries=retries),  # container start-up failures are often transient
+        quiet=quiet,
+        agents=[agent.to_harbor() for agent in agents],
+        tasks=[TrialTaskConfig(path=path.resolve()) for path in task_dirs],
+        environment=environment.to_harbor(),
+    )
+    # Harbor's default name is the start second; two jobs started together would collide.
+    config.job_name = job_name or f"{config.job_name}__{uuid.uuid4().hex[:6]}"
+    job = await Job.create(config)
+    if on_trial_ended is not None:
+        job.on_trial_ended(on_trial_ended)
+    result = await job.run()
+    job_dir = config.jobs_dir / config.job_name
+    return [TrialOutcome.from_harbor(trial, job_dir) for trial in result.trial_results]
+
+
+_loop_runner: asyncio.Runner | None = None
+
+
+def run_in_loop[T](coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run `coroutine` on the one event loop this process uses for Harbor jobs.
+
+    Harbor's Docker environment keeps its per-image build locks in a class attribute; a lock
+    bound to the loop of an earlier `asyncio.run` fails ("bound to a different event loop")
+    when a later job contends for it, so every synchronous entry point shares this loop.
+    """
+    global _loop_runner
+    if _loop_runner is None:
+        _loop_runner = asyncio.Runner()  # left open at exit: closing it then needs a new thread
+    return _loop_runner.run(coroutine)
+
+
+def run_trials(
+    task_dirs: list[Path], agents: list[AgentSpec], **options: Any
+) -> list[TrialOutcome]:
+    """Synchronous wrapper of `run_trials_async` for scripts and the CLI."""
+    return run_in_loop(run_trials_async(task_dirs, agents, **options))

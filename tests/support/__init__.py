@@ -1,0 +1,1 @@
+"""Stand-in servers and scripted agents the tests drive real code against."""
