@@ -591,6 +591,58 @@ class X509PkiIssuance(TemplateFamily):
         )
 
     # --- medium: sign a queue of CSRs with an existing CA -----------------------------------
+    @staticmethod
+    def _medium_instruction(
+        rng: random.Random,
+        opening: str,
+        domain: str,
+        days: int,
+        digest: str,
+        ca_dir: str,
+        req_dir: str,
+        issued_dir: str,
+    ) -> str:
+        """(medium) The task text: the CA, the issuance policy and the rules (both shuffled)."""
+        policy = [
+            f"every DNS name in the request (CN and subjectAltName) must be `{domain}` or end in "
+            f"`.{domain}` (otherwise reason `name-not-allowed`)",
+            "RSA keys must have at least 2048 bits (otherwise reason `weak-key`)",
+            "the request must not ask for a CA certificate (`basicConstraints` `CA:TRUE`; "
+            "otherwise reason `ca-requested`)",
+        ]
+        rng.shuffle(policy)
+        rules = [
+            "Subject and subjectAltName are copied exactly from the request (same attributes, same order).",
+            f"Valid for {days} days starting now, signed with {digest.upper().replace('SHA', 'SHA-')}.",
+            "`basicConstraints` `CA:FALSE`; `keyUsage` critical `digitalSignature, keyEncipherment`; "
+            "`extendedKeyUsage` `serverAuth`.",
+            "Every issued certificate has its own serial number.",
+        ]
+        rng.shuffle(rules)
+        instruction = "\n".join(
+            [
+                opening,
+                f"The CA is in `{ca_dir}` (`ca.crt`, and `ca.key`, encrypted with the passphrase "
+                f"in `{ca_dir}/passphrase.txt`). Certificate signing requests are queued in "
+                f"`{req_dir}`.",
+                "",
+                "Issuance policy — a request is signed only if all of these hold:",
+                *[f"- {p}" for p in policy],
+                "",
+                f"For every request `<name>.csr` that passes, write `{issued_dir}/<name>.crt` "
+                f"signed by this CA, and `{issued_dir}/<name>-chain.pem` (the certificate followed "
+                "by the CA certificate):",
+                *[f"- {r}" for r in rules],
+                "",
+                f"Write `{issued_dir}/rejected.txt` with one line `<name>.csr <reason>` per "
+                "rejected request, sorted by file name, using the reason words above (if a "
+                "request breaks several rules, use the first reason in this order: "
+                "`weak-key`, `name-not-allowed`, `ca-requested`). Issue nothing for rejected "
+                f"requests. Do not modify `{ca_dir}/ca.crt` or the requests.",
+            ]
+        )
+        return instruction
+
     def _medium(self, rng, org, country, domain, opening) -> Instance:
         ca_dir = rng.choice(["/app/ca", "/etc/pki/ca", "/srv/ca"])
         req_dir = rng.choice(["/app/requests", "/srv/csr-queue", "/var/spool/csr"])
@@ -645,43 +697,8 @@ class X509PkiIssuance(TemplateFamily):
             f"RUN openssl pkey -in {ca_dir}/ca.key.plain -aes256 -passout file:{ca_dir}/passphrase.txt "
             f"-out {ca_dir}/ca.key && rm {ca_dir}/ca.key.plain && chmod 600 {ca_dir}/ca.key {ca_dir}/passphrase.txt\n"
         )
-        policy = [
-            f"every DNS name in the request (CN and subjectAltName) must be `{domain}` or end in "
-            f"`.{domain}` (otherwise reason `name-not-allowed`)",
-            "RSA keys must have at least 2048 bits (otherwise reason `weak-key`)",
-            "the request must not ask for a CA certificate (`basicConstraints` `CA:TRUE`; "
-            "otherwise reason `ca-requested`)",
-        ]
-        rng.shuffle(policy)
-        rules = [
-            "Subject and subjectAltName are copied exactly from the request (same attributes, same order).",
-            f"Valid for {days} days starting now, signed with {digest.upper().replace('SHA', 'SHA-')}.",
-            "`basicConstraints` `CA:FALSE`; `keyUsage` critical `digitalSignature, keyEncipherment`; "
-            "`extendedKeyUsage` `serverAuth`.",
-            "Every issued certificate has its own serial number.",
-        ]
-        rng.shuffle(rules)
-        instruction = "\n".join(
-            [
-                opening,
-                f"The CA is in `{ca_dir}` (`ca.crt`, and `ca.key`, encrypted with the passphrase "
-                f"in `{ca_dir}/passphrase.txt`). Certificate signing requests are queued in "
-                f"`{req_dir}`.",
-                "",
-                "Issuance policy — a request is signed only if all of these hold:",
-                *[f"- {p}" for p in policy],
-                "",
-                f"For every request `<name>.csr` that passes, write `{issued_dir}/<name>.crt` "
-                f"signed by this CA, and `{issued_dir}/<name>-chain.pem` (the certificate followed "
-                "by the CA certificate):",
-                *[f"- {r}" for r in rules],
-                "",
-                f"Write `{issued_dir}/rejected.txt` with one line `<name>.csr <reason>` per "
-                "rejected request, sorted by file name, using the reason words above (if a "
-                "request breaks several rules, use the first reason in this order: "
-                "`weak-key`, `name-not-allowed`, `ca-requested`). Issue nothing for rejected "
-                f"requests. Do not modify `{ca_dir}/ca.crt` or the requests.",
-            ]
+        instruction = self._medium_instruction(
+            rng, opening, domain, days, digest, ca_dir, req_dir, issued_dir
         )
         expected = {
             "mode": "sign",
