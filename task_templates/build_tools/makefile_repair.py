@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+from dataclasses import dataclass, field
 
 from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
@@ -380,6 +381,287 @@ def _fixes(p: dict, faults: set[str]) -> list[str]:
     return out
 
 
+@dataclass
+class Drawn:
+    """One task's project, its constants and modules, the planted faults and the header edit."""
+
+    easy: bool
+    hard: bool
+    name: str
+    binary: str
+    root: str
+    tree: bool
+    p: dict  # what the source and Makefile renderers need
+    consts: dict[str, int]
+    table: list[int]
+    table2: list[int]  # (hard) the table after the checker's edit
+    edit_key: str
+    old: int
+    new_val: int
+    consts_edit: dict[str, int]
+    modules: list[str]
+    faults: set[str]
+    inc: str = ""
+    files: dict[str, str] = field(default_factory=dict)
+    sources: dict[str, str] = field(default_factory=dict)  # path -> sha256 of the original
+    bin_rel: str = ""
+
+
+def _draw(rng: random.Random, difficulty: Difficulty) -> Drawn:
+    """Draw the project, its constants and table, the header edit and the Makefile's faults."""
+    easy, hard = difficulty is Difficulty.EASY, difficulty is Difficulty.HARD
+    name = rng.choice(PROJECTS)
+    binary = rng.choice([name, name[:4] + "-cli", name + "ctl", "run" + name[:3]])
+    root = f"/app/{name}"
+    prefix = "".join(ch for ch in name if ch not in "aeiou")[:3] or name[:3]
+    n_ops = {Difficulty.EASY: 3, Difficulty.MEDIUM: 4, Difficulty.HARD: 4}[difficulty]
+    ops = rng.sample(OPS, n_ops)
+    if hard:
+        ops.insert(rng.randrange(1, len(ops) + 1), "lookup")
+    tree = not easy
+    p = {
+        "name": name,
+        "bin": binary,
+        "prefix": prefix,
+        "ops": ops,
+        "tree": tree,
+        "hard": hard,
+        "inc": "",
+    }
+    consts = {
+        "SCALE_MUL": rng.randint(3, 97),
+        "SCALE_ADD": rng.randint(1, 999),
+        "SCALE_MOD": rng.randint(20011, 65521),
+        "FOLD_SHIFT": rng.randint(1, 5),
+        "DIGIT_WEIGHT": rng.randint(2, 9),
+        "CLAMP_HI": rng.randint(900, 6000),
+        "CLAMP_STEP": rng.randint(7, 97),
+        "ROT_BITS": rng.randint(1, 15),
+    }
+    used = {
+        "scale": ["SCALE_MUL", "SCALE_ADD", "SCALE_MOD"],
+        "fold": ["FOLD_SHIFT"],
+        "digits": ["DIGIT_WEIGHT"],
+        "clamp": ["CLAMP_HI", "CLAMP_STEP"],
+        "rotl": ["ROT_BITS"],
+    }
+    consts = {k: v for op in ops for k in used.get(op, []) for k, v in [(k, consts[k])]}
+    table = [rng.randint(0, 999) for _ in range(rng.randint(8, 16))] if hard else []
+    table2 = [rng.randint(0, 999) for _ in range(len(table))] if hard else []
+
+    # the header edit the checker makes to prove header dependencies
+    edit_key = rng.choice(sorted(consts))
+    old = consts[edit_key]
+    new_val = {
+        "FOLD_SHIFT": lambda v: v % 5 + 1,
+        "ROT_BITS": lambda v: v % 15 + 1,
+    }.get(edit_key, lambda v: v + rng.randint(2, 9))(old)
+    consts_edit = dict(consts, **{edit_key: new_val})
+
+    modules = sorted(["main", "stats", *ops])
+    dropped = rng.choice([m for m in modules if m not in ("main",)])
+    bad_name = rng.choice(sorted(ops))
+    misnamed = (bad_name, bad_name[:-1] if len(bad_name) > 4 else bad_name + "s")
+    p.update(modules=modules, dropped=dropped, misnamed=misnamed)
+
+    objfault = rng.choice(["objlist_missing", "objlist_misnamed"])
+    if easy:
+        pool = ["tabs", "libm", objfault, "hdrdeps"]
+        faults = set(rng.sample(pool, 3))
+    elif not hard:
+        faults = {"hdrdeps", "install"} | set(
+            rng.sample(["tabs", "libm", objfault, "incdir", "nomkdir", "clean", "default_goal"], 4)
+        )
+    else:
+        faults = {"hdrdeps", "install", "gendep", "phony_test", "link_first"} | set(
+            rng.sample(["tabs", "libm", objfault, "incdir", "nomkdir", "clean", "default_goal"], 5)
+        )
+    return Drawn(
+        easy=easy,
+        hard=hard,
+        name=name,
+        binary=binary,
+        root=root,
+        tree=tree,
+        p=p,
+        consts=consts,
+        table=table,
+        table2=table2,
+        edit_key=edit_key,
+        old=old,
+        new_val=new_val,
+        consts_edit=consts_edit,
+        modules=modules,
+        faults=faults,
+    )
+
+
+def _project_files(rng: random.Random, d: Drawn) -> None:
+    """The project's files: headers, sources, man page, (hard) table and tests, the Makefile."""
+    hard, binary, tree, p, consts, table, faults = (
+        d.hard,
+        d.binary,
+        d.tree,
+        d.p,
+        d.consts,
+        d.table,
+        d.faults,
+    )
+    inc = "include/" if tree else ""
+    srcdir = "src/" if tree else ""
+    files: dict[str, str] = {
+        f"{inc}config.h": _config_h(consts),
+        f"{inc}ops.h": _ops_h(p),
+        f"{inc}stats.h": STATS_H,
+        f"{srcdir}main.c": _main_c(p),
+        f"{srcdir}stats.c": _stats_c(""),
+    }
+    for op, text in _c_ops(p).items():
+        files[f"{srcdir}{op}.c"] = text
+    if tree:
+        files[f"doc/{binary}.1"] = (
+            f".TH {binary.upper()} 1\n.SH NAME\n{binary} \\- transform integers read from stdin\n"
+            f".SH SYNOPSIS\n.B {binary}\n< numbers.txt\n"
+        )
+    if hard:
+        files["data/table.def"] = _table_def(table)
+        files["tools/mktable.awk"] = MKTABLE_AWK
+        files["test/run.sh"] = RUN_TESTS
+        for i in range(2):
+            vals = [rng.randint(0, 99999) for _ in range(rng.randint(4, 8))]
+            files[f"test/case{i + 1}.in"] = "".join(f"{v}\n" for v in vals)
+            files[f"test/case{i + 1}.out"] = _run(p, consts, table, vals)
+    sources = {path: hashlib.sha256(text.encode()).hexdigest() for path, text in files.items()}
+    makefile = _makefile(p, faults)
+    files["Makefile"] = makefile
+    bin_rel = f"bin/{binary}" if tree else binary
+    d.inc, d.files, d.sources, d.bin_rel = inc, files, sources, bin_rel
+
+
+def _hidden_cases(rng: random.Random, d: Drawn) -> list[dict]:
+    """Inputs the checker runs and the outputs before and after its header and table edits."""
+    hard, p, consts, table, table2, consts_edit = (
+        d.hard,
+        d.p,
+        d.consts,
+        d.table,
+        d.table2,
+        d.consts_edit,
+    )
+    cases = []
+    for _ in range(3):
+        vals = [rng.randint(0, 999999) for _ in range(rng.randint(12, 40))]
+        cases.append(
+            {
+                "input": "".join(f"{v}\n" for v in vals),
+                "output": _run(p, consts, table, vals),
+                "output_after_header_edit": _run(p, consts_edit, table, vals),
+                "output_after_table_edit": _run(p, consts, table2, vals) if hard else None,
+            }
+        )
+    return cases
+
+
+def _instruction(rng: random.Random, d: Drawn) -> str:
+    """The task text: the requirements on the Makefile (shuffled) and the project's layout."""
+    hard, binary, root, tree, inc, bin_rel = d.hard, d.binary, d.root, d.tree, d.inc, d.bin_rel
+    rules = [
+        "Only the `Makefile` may change: do not edit, rename, add or delete any other file "
+        "of the project (the C sources and headers are correct).",
+        f"Running plain `make` in `{root}` (no target, no variables) must build `{root}/{bin_rel}`; "
+        "`make clean` followed by `make` must also work from scratch.",
+        "After a successful build, running `make` again must not recompile or relink anything.",
+        f"Editing any header (for example a constant in `{inc}config.h`) must cause every "
+        "object that includes it to be recompiled by the next `make`.",
+        "`make clean` must remove the binary and every object file it built "
+        + ("(and every generated file) " if hard else "")
+        + "without touching the sources.",
+    ]
+    if tree:
+        rules.append(
+            "`make install DESTDIR=<stage> PREFIX=<prefix>` must install the binary as "
+            f"`<stage><prefix>/bin/{binary}` with mode 0755 and the man page `doc/{binary}.1` "
+            f"as `<stage><prefix>/share/man/man1/{binary}.1` with mode 0644, creating the "
+            "directories as needed; `PREFIX` defaults to `/usr/local` and `DESTDIR` to empty."
+        )
+    if hard:
+        rules += [
+            "The build must also succeed as a parallel build (`make -j4` from a clean tree).",
+            "`build/table.h` is generated from `data/table.def` by `tools/mktable.awk`; "
+            "editing `data/table.def` must regenerate it and rebuild whatever uses it.",
+            "`make test` must always run `sh test/run.sh bin/" + binary + "` (even when "
+            "nothing needs rebuilding) and exit non-zero when any test case fails.",
+        ]
+    rng.shuffle(rules)
+    layout = (
+        "Sources are in `src/`, headers in `include/`, objects go to `build/` and the "
+        f"binary to `bin/{binary}`."
+        if tree
+        else f"Everything lives in the top directory; the binary is `{binary}`."
+    )
+    instruction = "\n".join(
+        [
+            rng.choice(OPENINGS).format(root=root),
+            rng.choice(GOALS),
+            "",
+            "The program reads one non-negative integer per line from standard input, "
+            "prints each transformed value on its own line and then a summary line "
+            "(`count=... sum=... max=... rms=...`). " + layout,
+            "",
+            "Requirements:",
+            *[f"- {rule}" for rule in rules],
+            "",
+            f"When you are done, leave the project built (`{root}/{bin_rel}` must exist). "
+            "The build is graded as an unprivileged user on a fresh copy of the project.",
+        ]
+    )
+    return instruction
+
+
+def _expected(d: Drawn, cases: list[dict]) -> dict:
+    """Ground truth: sources that must not change, the cases, the edits, install and objects."""
+    hard, name, binary, root, tree, inc, bin_rel = (
+        d.hard,
+        d.name,
+        d.binary,
+        d.root,
+        d.tree,
+        d.inc,
+        d.bin_rel,
+    )
+    sources, files, edit_key, old, new_val, table2, modules = (
+        d.sources,
+        d.files,
+        d.edit_key,
+        d.old,
+        d.new_val,
+        d.table2,
+        d.modules,
+    )
+    install_prefix = f"/opt/{name}"
+    expected = {
+        "root": root,
+        "bin": bin_rel,
+        "binary_name": binary,
+        "sources": sources,
+        "source_texts": {k: v for k, v in files.items() if k != "Makefile"},
+        "cases": cases,
+        "edit_header": f"{inc}config.h",
+        "edit_from": f"#define {edit_key} {old}\n",
+        "edit_to": f"#define {edit_key} {new_val}\n",
+        "table_def": "data/table.def" if hard else None,
+        "table_edit": _table_def(table2) if hard else None,
+        "tree": tree,
+        "hard": hard,
+        "parallel": hard,
+        "install_prefix": install_prefix if tree else None,
+        "man": f"doc/{binary}.1" if tree else None,
+        "objects": [f"build/{m}.o" if tree else f"{m}.o" for m in modules],
+        "generated": ["build/table.h"] if hard else [],
+    }
+    return expected
+
+
 @register
 class MakefileRepair(TemplateFamily):
     name = "makefile-repair"
@@ -387,195 +669,21 @@ class MakefileRepair(TemplateFamily):
     description = "Repair a broken Makefile of a small C project so it builds, rebuilds on header edits and installs."
 
     def generate(self, rng: random.Random, difficulty: Difficulty) -> Instance:
-        easy, hard = difficulty is Difficulty.EASY, difficulty is Difficulty.HARD
-        name = rng.choice(PROJECTS)
-        binary = rng.choice([name, name[:4] + "-cli", name + "ctl", "run" + name[:3]])
-        root = f"/app/{name}"
-        prefix = "".join(ch for ch in name if ch not in "aeiou")[:3] or name[:3]
-        n_ops = {Difficulty.EASY: 3, Difficulty.MEDIUM: 4, Difficulty.HARD: 4}[difficulty]
-        ops = rng.sample(OPS, n_ops)
-        if hard:
-            ops.insert(rng.randrange(1, len(ops) + 1), "lookup")
-        tree = not easy
-        p = {
-            "name": name,
-            "bin": binary,
-            "prefix": prefix,
-            "ops": ops,
-            "tree": tree,
-            "hard": hard,
-            "inc": "",
-        }
-        consts = {
-            "SCALE_MUL": rng.randint(3, 97),
-            "SCALE_ADD": rng.randint(1, 999),
-            "SCALE_MOD": rng.randint(20011, 65521),
-            "FOLD_SHIFT": rng.randint(1, 5),
-            "DIGIT_WEIGHT": rng.randint(2, 9),
-            "CLAMP_HI": rng.randint(900, 6000),
-            "CLAMP_STEP": rng.randint(7, 97),
-            "ROT_BITS": rng.randint(1, 15),
-        }
-        used = {
-            "scale": ["SCALE_MUL", "SCALE_ADD", "SCALE_MOD"],
-            "fold": ["FOLD_SHIFT"],
-            "digits": ["DIGIT_WEIGHT"],
-            "clamp": ["CLAMP_HI", "CLAMP_STEP"],
-            "rotl": ["ROT_BITS"],
-        }
-        consts = {k: v for op in ops for k in used.get(op, []) for k, v in [(k, consts[k])]}
-        table = [rng.randint(0, 999) for _ in range(rng.randint(8, 16))] if hard else []
-        table2 = [rng.randint(0, 999) for _ in range(len(table))] if hard else []
-
-        # the header edit the checker makes to prove header dependencies
-        edit_key = rng.choice(sorted(consts))
-        old = consts[edit_key]
-        new_val = {
-            "FOLD_SHIFT": lambda v: v % 5 + 1,
-            "ROT_BITS": lambda v: v % 15 + 1,
-        }.get(edit_key, lambda v: v + rng.randint(2, 9))(old)
-        consts_edit = dict(consts, **{edit_key: new_val})
-
-        modules = sorted(["main", "stats", *ops])
-        dropped = rng.choice([m for m in modules if m not in ("main",)])
-        bad_name = rng.choice(sorted(ops))
-        misnamed = (bad_name, bad_name[:-1] if len(bad_name) > 4 else bad_name + "s")
-        p.update(modules=modules, dropped=dropped, misnamed=misnamed)
-
-        objfault = rng.choice(["objlist_missing", "objlist_misnamed"])
-        if easy:
-            pool = ["tabs", "libm", objfault, "hdrdeps"]
-            faults = set(rng.sample(pool, 3))
-        elif not hard:
-            faults = {"hdrdeps", "install"} | set(
-                rng.sample(
-                    ["tabs", "libm", objfault, "incdir", "nomkdir", "clean", "default_goal"], 4
-                )
-            )
-        else:
-            faults = {"hdrdeps", "install", "gendep", "phony_test", "link_first"} | set(
-                rng.sample(
-                    ["tabs", "libm", objfault, "incdir", "nomkdir", "clean", "default_goal"], 5
-                )
-            )
-
-        # project files
-        inc = "include/" if tree else ""
-        srcdir = "src/" if tree else ""
-        files: dict[str, str] = {
-            f"{inc}config.h": _config_h(consts),
-            f"{inc}ops.h": _ops_h(p),
-            f"{inc}stats.h": STATS_H,
-            f"{srcdir}main.c": _main_c(p),
-            f"{srcdir}stats.c": _stats_c(""),
-        }
-        for op, text in _c_ops(p).items():
-            files[f"{srcdir}{op}.c"] = text
-        if tree:
-            files[f"doc/{binary}.1"] = (
-                f".TH {binary.upper()} 1\n.SH NAME\n{binary} \\- transform integers read from stdin\n"
-                f".SH SYNOPSIS\n.B {binary}\n< numbers.txt\n"
-            )
-        if hard:
-            files["data/table.def"] = _table_def(table)
-            files["tools/mktable.awk"] = MKTABLE_AWK
-            files["test/run.sh"] = RUN_TESTS
-            for i in range(2):
-                vals = [rng.randint(0, 99999) for _ in range(rng.randint(4, 8))]
-                files[f"test/case{i + 1}.in"] = "".join(f"{v}\n" for v in vals)
-                files[f"test/case{i + 1}.out"] = _run(p, consts, table, vals)
-        sources = {path: hashlib.sha256(text.encode()).hexdigest() for path, text in files.items()}
-        makefile = _makefile(p, faults)
-        files["Makefile"] = makefile
-        bin_rel = f"bin/{binary}" if tree else binary
-
-        # hidden inputs
-        cases = []
-        for _ in range(3):
-            vals = [rng.randint(0, 999999) for _ in range(rng.randint(12, 40))]
-            cases.append(
-                {
-                    "input": "".join(f"{v}\n" for v in vals),
-                    "output": _run(p, consts, table, vals),
-                    "output_after_header_edit": _run(p, consts_edit, table, vals),
-                    "output_after_table_edit": _run(p, consts, table2, vals) if hard else None,
-                }
-            )
-        install_prefix = f"/opt/{name}"
-
-        # instruction
-        rules = [
-            "Only the `Makefile` may change: do not edit, rename, add or delete any other file "
-            "of the project (the C sources and headers are correct).",
-            f"Running plain `make` in `{root}` (no target, no variables) must build `{root}/{bin_rel}`; "
-            "`make clean` followed by `make` must also work from scratch.",
-            "After a successful build, running `make` again must not recompile or relink anything.",
-            f"Editing any header (for example a constant in `{inc}config.h`) must cause every "
-            "object that includes it to be recompiled by the next `make`.",
-            "`make clean` must remove the binary and every object file it built "
-            + ("(and every generated file) " if hard else "")
-            + "without touching the sources.",
-        ]
-        if tree:
-            rules.append(
-                "`make install DESTDIR=<stage> PREFIX=<prefix>` must install the binary as "
-                f"`<stage><prefix>/bin/{binary}` with mode 0755 and the man page `doc/{binary}.1` "
-                f"as `<stage><prefix>/share/man/man1/{binary}.1` with mode 0644, creating the "
-                "directories as needed; `PREFIX` defaults to `/usr/local` and `DESTDIR` to empty."
-            )
-        if hard:
-            rules += [
-                "The build must also succeed as a parallel build (`make -j4` from a clean tree).",
-                "`build/table.h` is generated from `data/table.def` by `tools/mktable.awk`; "
-                "editing `data/table.def` must regenerate it and rebuild whatever uses it.",
-                "`make test` must always run `sh test/run.sh bin/" + binary + "` (even when "
-                "nothing needs rebuilding) and exit non-zero when any test case fails.",
-            ]
-        rng.shuffle(rules)
-        layout = (
-            "Sources are in `src/`, headers in `include/`, objects go to `build/` and the "
-            f"binary to `bin/{binary}`."
-            if tree
-            else f"Everything lives in the top directory; the binary is `{binary}`."
+        drawn = _draw(rng, difficulty)
+        _project_files(rng, drawn)
+        cases = _hidden_cases(rng, drawn)
+        instruction = _instruction(rng, drawn)
+        expected = _expected(drawn, cases)
+        name, root, hard, tree, p, faults, bin_rel, files = (
+            drawn.name,
+            drawn.root,
+            drawn.hard,
+            drawn.tree,
+            drawn.p,
+            drawn.faults,
+            drawn.bin_rel,
+            drawn.files,
         )
-        instruction = "\n".join(
-            [
-                rng.choice(OPENINGS).format(root=root),
-                rng.choice(GOALS),
-                "",
-                "The program reads one non-negative integer per line from standard input, "
-                "prints each transformed value on its own line and then a summary line "
-                "(`count=... sum=... max=... rms=...`). " + layout,
-                "",
-                "Requirements:",
-                *[f"- {rule}" for rule in rules],
-                "",
-                f"When you are done, leave the project built (`{root}/{bin_rel}` must exist). "
-                "The build is graded as an unprivileged user on a fresh copy of the project.",
-            ]
-        )
-
-        expected = {
-            "root": root,
-            "bin": bin_rel,
-            "binary_name": binary,
-            "sources": sources,
-            "source_texts": {k: v for k, v in files.items() if k != "Makefile"},
-            "cases": cases,
-            "edit_header": f"{inc}config.h",
-            "edit_from": f"#define {edit_key} {old}\n",
-            "edit_to": f"#define {edit_key} {new_val}\n",
-            "table_def": "data/table.def" if hard else None,
-            "table_edit": _table_def(table2) if hard else None,
-            "tree": tree,
-            "hard": hard,
-            "parallel": hard,
-            "install_prefix": install_prefix if tree else None,
-            "man": f"doc/{binary}.1" if tree else None,
-            "objects": [f"build/{m}.o" if tree else f"{m}.o" for m in modules],
-            "generated": ["build/table.h"] if hard else [],
-        }
-
         dockerfile = f"COPY {name}/ {root}/\n"
         solution = self._solution(p, faults, root, bin_rel, files, hard, tree)
         return Instance(

@@ -317,6 +317,267 @@ def _random_command(rng, spec: Spec, keys, ops=None, spaces=False) -> str:
     return v[op]
 
 
+def _basic_sessions(rng: random.Random, spec: Spec, keys: list[str]):
+    """Scenarios every level has: set/get/del/count, errors, shared state, random commands."""
+    v = spec.verbs
+    sessions: list[Session] = []
+    # --- scenarios every level has ------------------------------------------------------
+    s = Session("basic set/get/del/count", spec)
+    s.open("a")
+    k1, k2, k3 = rng.sample(keys, 3)
+    for line in [
+        f"{v['get']} {k1}",
+        f"{v['set']} {k1} {_value(rng, False)}",
+        f"{v['get']} {k1}",
+        f"{v['set']} {k2} {_value(rng, False)}",
+        f"{v['count']}",
+        f"{v['set']} {k1} {_value(rng, False)}",
+        f"{v['get']} {k1}",
+        f"{v['del']} {k1}",
+        f"{v['del']} {k1}",
+        f"{v['get']} {k1}",
+        f"{v['get']} {k3}",
+        f"{v['count']}",
+    ]:
+        s.send("a", [line])
+    sessions.append(s)
+
+    s = Session("error replies", spec)
+    s.open("a")
+    unknown = rng.sample(UNKNOWN_VERBS, 2)
+    lines = [
+        f"{unknown[0]}",
+        f"{unknown[1]} {k1}",
+        f"{v['set']} {k1}",
+        f"{v['set']}",
+        f"{v['get']}",
+        f"{v['get']} {k1} {k2}",
+        f"{v['count']} {k2}",
+        f"{v['del']}",
+        f"{v['set']} {k2} {_value(rng, False)}",
+        f"{v['get']} {k2}",
+    ]
+    if not spec.medium:
+        lines.insert(4, f"{v['set']} {k1} a b")
+        lines.insert(2, f"{v['get'].lower()} {k1}")
+    for line in lines:
+        s.send("a", [line])
+    sessions.append(s)
+
+    s = Session("state shared across connections", spec)
+    s.open("a")
+    written = rng.sample(keys, 3)
+    for key in written:
+        s.send("a", [f"{v['set']} {key} {_value(rng, False)}"])
+    s.close("a")
+    s.open("b")
+    for key in [*written, rng.choice([k for k in keys if k not in written])]:
+        s.send("b", [f"{v['get']} {key}"])
+    s.send("b", [v["count"]])
+    sessions.append(s)
+
+    ops = ["set", "get", "del", "count"]
+    s = Session("random command sequence", spec)
+    s.open("a")
+    for _ in range(30 if not spec.medium else 20):
+        s.send("a", [_random_command(rng, spec, keys, ops)])
+    sessions.append(s)
+    return sessions, k1, k2
+
+
+def _medium_sessions(rng: random.Random, spec: Spec, keys: list[str], k1: str, k2: str):
+    """(medium up) Case and CRLF, spaces and INCR, pipelining, KEYS, simultaneous clients."""
+    v = spec.verbs
+    sessions: list[Session] = []
+    s = Session("case-insensitive verbs, CRLF and blank lines", spec)
+    s.open("a")
+    s.send("a", [f"{v['set'].lower()} {k1} {_value(rng, False)}"], eol="\r\n")
+    s.send("a", [f"{v['get'].title()} {k1}"], eol="\r\n")
+    s.send("a", ["", f"{v['count'].lower()}", ""])
+    s.send("a", [f"{v['get']} {k1.upper()}"])
+    sessions.append(s)
+
+    s = Session("values with spaces and INCR", spec)
+    s.open("a")
+    counter = rng.choice([k for k in keys if k not in (k1,)])
+    text_key = rng.choice([k for k in keys if k != counter])
+    for line in [
+        f"{v['set']} {text_key} {_value(rng, True)}",
+        f"{v['get']} {text_key}",
+        f"{v['incr']} {counter}",
+        f"{v['incr']} {counter} {rng.randrange(5, 40)}",
+        f"{v['incr']} {counter} -{rng.randrange(50, 90)}",
+        f"{v['get']} {counter}",
+        f"{v['incr']} {text_key}",
+        f"{v['incr']} {counter} 1.5",
+        f"{v['incr']} {counter} x",
+        f"{v['incr']}",
+        f"{v['get']} {text_key}",
+    ]:
+        s.send("a", [line])
+    sessions.append(s)
+
+    s = Session("pipelined commands in one write", spec)
+    s.open("a")
+    batch = [
+        _random_command(rng, spec, keys, ["set", "get", "del", "count", "incr"], True)
+        for _ in range(12)
+    ]
+    s.send("a", batch)
+    s.send("a", [_random_command(rng, spec, keys, ["get", "keys"]) for _ in range(5)])
+    sessions.append(s)
+
+    s = Session("KEYS and multi-key DEL", spec)
+    s.open("a")
+    group = rng.choice(KEY_WORDS)
+    members = sorted({f"{group}:{rng.randrange(1, 40)}" for _ in range(4)})
+    for key in [*members, f"x{group}:1", f"{group[:2]}"]:
+        s.send("a", [f"{v['set']} {key} {_value(rng, False)}"])
+    s.send("a", [f"{v['keys']} {group}:"])
+    s.send("a", [f"{v['keys']} {group[:2]}"])
+    s.send("a", [f"{v['keys']} zz"])
+    s.send("a", [f"{v['del']} {members[0]} {members[1]} nosuch:{rng.randrange(99)}"])
+    s.send("a", [f"{v['keys']}"])
+    s.send("a", [f"{v['keys']} a b"])
+    sessions.append(s)
+
+    s = Session("simultaneous clients and QUIT", spec)
+    s.open("a")
+    s.open("b")
+    slow_key = rng.choice(keys)
+    s.partial("a", f"{v['set']} {slow_key}")  # a sends half a line and waits...
+    s.send("b", [f"{v['set']} {k2} {_value(rng, False)}"])  # ...b must not be blocked
+    s.send("b", [f"{v['get']} {slow_key}"])
+    slow_value = _value(rng, False)
+    s.steps.append(["send", "a", f" {slow_value}\n", [spec.ok]])
+    s.model.run("a", f"{v['set']} {slow_key} {slow_value}")
+    s.send("b", [f"{v['get']} {slow_key}"])
+    s.send("a", [f"{v['quit']}"])
+    s.send("b", [f"{v['count']}", f"{v['quit']} now"])
+    s.open("c")
+    s.send("c", [f"{v['get']} {slow_key}", f"{v['quit'].lower()}"])
+    sessions.append(s)
+
+    s = Session("random commands from two clients", spec)
+    s.open("a")
+    s.open("b")
+    for _ in range(40):
+        conn = rng.choice("ab")
+        s.send(
+            conn,
+            [
+                _random_command(
+                    rng,
+                    spec,
+                    keys,
+                    [o for o in spec.ops if o != "quit" and o not in ("begin", "commit", "abort")],
+                    True,
+                )
+            ],
+        )
+    sessions.append(s)
+    return sessions
+
+
+def _hard_sessions(rng: random.Random, spec: Spec, keys: list[str]):
+    """(hard) Transactions, commands split across segments, durability across restarts."""
+    v = spec.verbs
+    sessions: list[Session] = []
+    s = Session("transactions: isolation, commit, abort", spec)
+    s.open("a")
+    s.open("b")
+    ka, kb, kc = rng.sample(keys, 3)
+    script = [
+        ("a", f"{v['set']} {ka} 10"),
+        ("a", f"{v['commit']}"),
+        ("a", f"{v['begin']}"),
+        ("a", f"{v['begin']}"),
+        ("a", f"{v['set']} {kb} {_value(rng, True)}"),
+        ("a", f"{v['incr']} {ka} 5"),
+        ("a", f"{v['get']} {ka}"),
+        ("b", f"{v['get']} {ka}"),
+        ("b", f"{v['get']} {kb}"),
+        ("a", f"{v['del']} {ka}"),
+        ("a", f"{v['count']}"),
+        ("b", f"{v['count']}"),
+        ("b", f"{v['set']} {kc} {_value(rng, False)}"),
+        ("a", f"{v['keys']}"),
+        ("a", f"{v['commit']}"),
+        ("b", f"{v['get']} {ka}"),
+        ("b", f"{v['get']} {kb}"),
+        ("b", f"{v['begin']}"),
+        ("b", f"{v['set']} {kc} {_value(rng, False)}"),
+        ("b", f"{v['incr']} {kb}"),
+        ("b", f"{v['abort']}"),
+        ("b", f"{v['abort']}"),
+        ("a", f"{v['get']} {kc}"),
+        ("b", f"{v['begin']}"),
+        ("b", f"{v['set']} {ka} {_value(rng, False)}"),
+    ]
+    for conn, line in script:
+        s.send(conn, [line])
+    s.close("b")
+    s.send("a", [f"{v['get']} {ka}", f"{v['commit']}"])
+    sessions.append(s)
+
+    s = Session("commands split across TCP segments", spec)
+    s.open("a")
+    lines = [
+        _random_command(rng, spec, keys, ["set", "get", "incr", "keys", "count"], True)
+        for _ in range(10)
+    ]
+
+    def splitter(text, rng=rng):
+        cuts = sorted(rng.sample(range(1, len(text)), min(len(text) - 1, 14)))
+        return [text[i:j] for i, j in zip([0, *cuts], [*cuts, len(text)], strict=True)]
+
+    s.send("a", lines, chunks=splitter)
+    s.send("a", [f"{v['keys']}"])
+    sessions.append(s)
+
+    s = Session("data survives kill -9 and restart", spec)
+    s.open("a")
+    s.open("b")
+    durable = rng.sample(keys, 4)
+    for key in durable[:3]:
+        s.send("a", [f"{v['set']} {key} {_value(rng, True)}"])
+    s.send("a", [f"{v['incr']} {durable[3]} {rng.randrange(2, 50)}"])
+    s.send("a", [f"{v['del']} {durable[0]}"])
+    s.send(
+        "b",
+        [
+            f"{v['begin']}",
+            f"{v['set']} {durable[1]} {_value(rng, False)}",
+            f"{v['commit']}",
+        ],
+    )
+    s.send("b", [f"{v['begin']}", f"{v['set']} {durable[2]} {_value(rng, False)}"])
+    s.restart()
+    s.open("c")
+    for key in durable:
+        s.send("c", [f"{v['get']} {key}"])
+    s.send("c", [f"{v['count']}", f"{v['keys']}"])
+    s.send("c", [f"{v['set']} {durable[0]} {_value(rng, False)}"])
+    s.restart()
+    s.open("a")
+    s.send("a", [f"{v['get']} {durable[0]}", f"{v['count']}"])
+    sessions.append(s)
+
+    s = Session("random transactions from three clients with restarts", spec)
+    for conn in "abc":
+        s.open(conn)
+    for i in range(90):
+        if i in (45, 70):
+            s.restart()
+            for conn in "abc":
+                s.open(conn)
+        conn = rng.choice("abc")
+        ops = [o for o in spec.ops if o != "quit"] + ["set", "get", "incr"]
+        s.send(conn, [_random_command(rng, spec, keys, ops, True)])
+    sessions.append(s)
+    return sessions
+
+
 @register
 class TcpKvServer(TemplateFamily):
     name = "tcp-kv-server"
@@ -331,261 +592,12 @@ class TcpKvServer(TemplateFamily):
         name = rng.choice(NAMES)
         base = rng.choice(DIRS).format(name=name)
         server = f"{base}/server.py"
-        v = spec.verbs
         keys = [f"{w}:{rng.randrange(1, 99)}" for w in rng.sample(KEY_WORDS, 6)]
-        sessions: list[Session] = []
-
-        # --- scenarios every level has ------------------------------------------------------
-        s = Session("basic set/get/del/count", spec)
-        s.open("a")
-        k1, k2, k3 = rng.sample(keys, 3)
-        for line in [
-            f"{v['get']} {k1}",
-            f"{v['set']} {k1} {_value(rng, False)}",
-            f"{v['get']} {k1}",
-            f"{v['set']} {k2} {_value(rng, False)}",
-            f"{v['count']}",
-            f"{v['set']} {k1} {_value(rng, False)}",
-            f"{v['get']} {k1}",
-            f"{v['del']} {k1}",
-            f"{v['del']} {k1}",
-            f"{v['get']} {k1}",
-            f"{v['get']} {k3}",
-            f"{v['count']}",
-        ]:
-            s.send("a", [line])
-        sessions.append(s)
-
-        s = Session("error replies", spec)
-        s.open("a")
-        unknown = rng.sample(UNKNOWN_VERBS, 2)
-        lines = [
-            f"{unknown[0]}",
-            f"{unknown[1]} {k1}",
-            f"{v['set']} {k1}",
-            f"{v['set']}",
-            f"{v['get']}",
-            f"{v['get']} {k1} {k2}",
-            f"{v['count']} {k2}",
-            f"{v['del']}",
-            f"{v['set']} {k2} {_value(rng, False)}",
-            f"{v['get']} {k2}",
-        ]
-        if not spec.medium:
-            lines.insert(4, f"{v['set']} {k1} a b")
-            lines.insert(2, f"{v['get'].lower()} {k1}")
-        for line in lines:
-            s.send("a", [line])
-        sessions.append(s)
-
-        s = Session("state shared across connections", spec)
-        s.open("a")
-        written = rng.sample(keys, 3)
-        for key in written:
-            s.send("a", [f"{v['set']} {key} {_value(rng, False)}"])
-        s.close("a")
-        s.open("b")
-        for key in [*written, rng.choice([k for k in keys if k not in written])]:
-            s.send("b", [f"{v['get']} {key}"])
-        s.send("b", [v["count"]])
-        sessions.append(s)
-
-        ops = ["set", "get", "del", "count"]
-        s = Session("random command sequence", spec)
-        s.open("a")
-        for _ in range(30 if not spec.medium else 20):
-            s.send("a", [_random_command(rng, spec, keys, ops)])
-        sessions.append(s)
-
-        # --- medium ------------------------------------------------------------------------
+        sessions, k1, k2 = _basic_sessions(rng, spec, keys)
         if spec.medium:
-            s = Session("case-insensitive verbs, CRLF and blank lines", spec)
-            s.open("a")
-            s.send("a", [f"{v['set'].lower()} {k1} {_value(rng, False)}"], eol="\r\n")
-            s.send("a", [f"{v['get'].title()} {k1}"], eol="\r\n")
-            s.send("a", ["", f"{v['count'].lower()}", ""])
-            s.send("a", [f"{v['get']} {k1.upper()}"])
-            sessions.append(s)
-
-            s = Session("values with spaces and INCR", spec)
-            s.open("a")
-            counter = rng.choice([k for k in keys if k not in (k1,)])
-            text_key = rng.choice([k for k in keys if k != counter])
-            for line in [
-                f"{v['set']} {text_key} {_value(rng, True)}",
-                f"{v['get']} {text_key}",
-                f"{v['incr']} {counter}",
-                f"{v['incr']} {counter} {rng.randrange(5, 40)}",
-                f"{v['incr']} {counter} -{rng.randrange(50, 90)}",
-                f"{v['get']} {counter}",
-                f"{v['incr']} {text_key}",
-                f"{v['incr']} {counter} 1.5",
-                f"{v['incr']} {counter} x",
-                f"{v['incr']}",
-                f"{v['get']} {text_key}",
-            ]:
-                s.send("a", [line])
-            sessions.append(s)
-
-            s = Session("pipelined commands in one write", spec)
-            s.open("a")
-            batch = [
-                _random_command(rng, spec, keys, ["set", "get", "del", "count", "incr"], True)
-                for _ in range(12)
-            ]
-            s.send("a", batch)
-            s.send("a", [_random_command(rng, spec, keys, ["get", "keys"]) for _ in range(5)])
-            sessions.append(s)
-
-            s = Session("KEYS and multi-key DEL", spec)
-            s.open("a")
-            group = rng.choice(KEY_WORDS)
-            members = sorted({f"{group}:{rng.randrange(1, 40)}" for _ in range(4)})
-            for key in [*members, f"x{group}:1", f"{group[:2]}"]:
-                s.send("a", [f"{v['set']} {key} {_value(rng, False)}"])
-            s.send("a", [f"{v['keys']} {group}:"])
-            s.send("a", [f"{v['keys']} {group[:2]}"])
-            s.send("a", [f"{v['keys']} zz"])
-            s.send("a", [f"{v['del']} {members[0]} {members[1]} nosuch:{rng.randrange(99)}"])
-            s.send("a", [f"{v['keys']}"])
-            s.send("a", [f"{v['keys']} a b"])
-            sessions.append(s)
-
-            s = Session("simultaneous clients and QUIT", spec)
-            s.open("a")
-            s.open("b")
-            slow_key = rng.choice(keys)
-            s.partial("a", f"{v['set']} {slow_key}")  # a sends half a line and waits...
-            s.send("b", [f"{v['set']} {k2} {_value(rng, False)}"])  # ...b must not be blocked
-            s.send("b", [f"{v['get']} {slow_key}"])
-            slow_value = _value(rng, False)
-            s.steps.append(["send", "a", f" {slow_value}\n", [spec.ok]])
-            s.model.run("a", f"{v['set']} {slow_key} {slow_value}")
-            s.send("b", [f"{v['get']} {slow_key}"])
-            s.send("a", [f"{v['quit']}"])
-            s.send("b", [f"{v['count']}", f"{v['quit']} now"])
-            s.open("c")
-            s.send("c", [f"{v['get']} {slow_key}", f"{v['quit'].lower()}"])
-            sessions.append(s)
-
-            s = Session("random commands from two clients", spec)
-            s.open("a")
-            s.open("b")
-            for _ in range(40):
-                conn = rng.choice("ab")
-                s.send(
-                    conn,
-                    [
-                        _random_command(
-                            rng,
-                            spec,
-                            keys,
-                            [
-                                o
-                                for o in spec.ops
-                                if o != "quit" and o not in ("begin", "commit", "abort")
-                            ],
-                            True,
-                        )
-                    ],
-                )
-            sessions.append(s)
-
-        # --- hard ----------------------------------------------------------------------------
+            sessions += _medium_sessions(rng, spec, keys, k1, k2)
         if spec.hard:
-            s = Session("transactions: isolation, commit, abort", spec)
-            s.open("a")
-            s.open("b")
-            ka, kb, kc = rng.sample(keys, 3)
-            script = [
-                ("a", f"{v['set']} {ka} 10"),
-                ("a", f"{v['commit']}"),
-                ("a", f"{v['begin']}"),
-                ("a", f"{v['begin']}"),
-                ("a", f"{v['set']} {kb} {_value(rng, True)}"),
-                ("a", f"{v['incr']} {ka} 5"),
-                ("a", f"{v['get']} {ka}"),
-                ("b", f"{v['get']} {ka}"),
-                ("b", f"{v['get']} {kb}"),
-                ("a", f"{v['del']} {ka}"),
-                ("a", f"{v['count']}"),
-                ("b", f"{v['count']}"),
-                ("b", f"{v['set']} {kc} {_value(rng, False)}"),
-                ("a", f"{v['keys']}"),
-                ("a", f"{v['commit']}"),
-                ("b", f"{v['get']} {ka}"),
-                ("b", f"{v['get']} {kb}"),
-                ("b", f"{v['begin']}"),
-                ("b", f"{v['set']} {kc} {_value(rng, False)}"),
-                ("b", f"{v['incr']} {kb}"),
-                ("b", f"{v['abort']}"),
-                ("b", f"{v['abort']}"),
-                ("a", f"{v['get']} {kc}"),
-                ("b", f"{v['begin']}"),
-                ("b", f"{v['set']} {ka} {_value(rng, False)}"),
-            ]
-            for conn, line in script:
-                s.send(conn, [line])
-            s.close("b")
-            s.send("a", [f"{v['get']} {ka}", f"{v['commit']}"])
-            sessions.append(s)
-
-            s = Session("commands split across TCP segments", spec)
-            s.open("a")
-            lines = [
-                _random_command(rng, spec, keys, ["set", "get", "incr", "keys", "count"], True)
-                for _ in range(10)
-            ]
-
-            def splitter(text, rng=rng):
-                cuts = sorted(rng.sample(range(1, len(text)), min(len(text) - 1, 14)))
-                return [text[i:j] for i, j in zip([0, *cuts], [*cuts, len(text)], strict=True)]
-
-            s.send("a", lines, chunks=splitter)
-            s.send("a", [f"{v['keys']}"])
-            sessions.append(s)
-
-            s = Session("data survives kill -9 and restart", spec)
-            s.open("a")
-            s.open("b")
-            durable = rng.sample(keys, 4)
-            for key in durable[:3]:
-                s.send("a", [f"{v['set']} {key} {_value(rng, True)}"])
-            s.send("a", [f"{v['incr']} {durable[3]} {rng.randrange(2, 50)}"])
-            s.send("a", [f"{v['del']} {durable[0]}"])
-            s.send(
-                "b",
-                [
-                    f"{v['begin']}",
-                    f"{v['set']} {durable[1]} {_value(rng, False)}",
-                    f"{v['commit']}",
-                ],
-            )
-            s.send("b", [f"{v['begin']}", f"{v['set']} {durable[2]} {_value(rng, False)}"])
-            s.restart()
-            s.open("c")
-            for key in durable:
-                s.send("c", [f"{v['get']} {key}"])
-            s.send("c", [f"{v['count']}", f"{v['keys']}"])
-            s.send("c", [f"{v['set']} {durable[0]} {_value(rng, False)}"])
-            s.restart()
-            s.open("a")
-            s.send("a", [f"{v['get']} {durable[0]}", f"{v['count']}"])
-            sessions.append(s)
-
-            s = Session("random transactions from three clients with restarts", spec)
-            for conn in "abc":
-                s.open(conn)
-            for i in range(90):
-                if i in (45, 70):
-                    s.restart()
-                    for conn in "abc":
-                        s.open(conn)
-                conn = rng.choice("abc")
-                ops = [o for o in spec.ops if o != "quit"] + ["set", "get", "incr"]
-                s.send(conn, [_random_command(rng, spec, keys, ops, True)])
-            sessions.append(s)
-
+            sessions += _hard_sessions(rng, spec, keys)
         sessions_doc = [x.as_dict() for x in sessions]
         expected = {
             "server": server,
@@ -594,6 +606,19 @@ class TcpKvServer(TemplateFamily):
             "sessions": sessions_doc,
         }
         instruction = self._instruction(rng, spec, name, base, server)
+        return Instance(
+            instruction=instruction,
+            solution=self._solution(spec, base, server),
+            checker=self.asset("check.py"),
+            expected=expected,
+            tags=["tcp", "sockets", "protocol", "server"]
+            + (["concurrency"] if spec.medium else [])
+            + (["transactions", "durability"] if spec.hard else []),
+        )
+
+    def _solution(self, spec: Spec, base: str, server: str) -> str:
+        """solve.sh: the reference server for this spec, installed and smoke-tested."""
+        v = spec.verbs
         server_code = self.asset("kvserver.py").replace("@SPEC@", self._spec_json(spec))
         solution = (
             self.asset("solve.sh")
@@ -609,15 +634,7 @@ class TcpKvServer(TemplateFamily):
             "printf '%s\\n' " + " ".join(f"'{line}'" for line in want) + " > /tmp/kv-want.txt",
         ]
         solution = solution.replace("@PROBE@", "\n".join(probe))
-        return Instance(
-            instruction=instruction,
-            solution=solution,
-            checker=self.asset("check.py"),
-            expected=expected,
-            tags=["tcp", "sockets", "protocol", "server"]
-            + (["concurrency"] if spec.medium else [])
-            + (["transactions", "durability"] if spec.hard else []),
-        )
+        return solution
 
     @staticmethod
     def _spec_json(spec: Spec) -> str:
@@ -635,7 +652,9 @@ class TcpKvServer(TemplateFamily):
             sort_keys=True,
         )
 
-    def _instruction(self, rng, spec: Spec, name, base, server) -> str:
+    @staticmethod
+    def _commands(spec: Spec) -> list[str]:
+        """The command list of the protocol, as the instruction states it."""
         v = spec.verbs
         ok, nil = f"`{spec.ok}`", f"`{spec.nil}`"
         val = f"`{spec.value('<value>')}`"
@@ -677,6 +696,12 @@ class TcpKvServer(TemplateFamily):
                 f"wrote takes the value it has inside the transaction, or is deleted) and "
                 f"replies {ok}; `{v['abort']}` throws them away and replies {ok}.",
             ]
+        return commands
+
+    @staticmethod
+    def _rules(rng: random.Random, spec: Spec) -> list[str]:
+        """The protocol's rules (shuffled)."""
+        v = spec.verbs
         err = spec.error("<message>")
         rules = [
             f"Errors are one line `{err}`. An unknown verb gives `{spec.error('unknown command')}`"
@@ -723,6 +748,13 @@ class TcpKvServer(TemplateFamily):
                 "writable; you may create temporary files next to it.",
             ]
         rng.shuffle(rules)
+        return rules
+
+    def _instruction(self, rng, spec: Spec, name, base, server) -> str:
+        """The task text: how the server is started, the commands, the rules and an example."""
+        v = spec.verbs
+        commands = self._commands(spec)
+        rules = self._rules(rng, spec)
         start = f"python3 {server} --port <port>" + (" --data <file>" if spec.hard else "")
         k = rng.choice(KEY_WORDS)
         ex_val = rng.choice(VALUE_WORDS)

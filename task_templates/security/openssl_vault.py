@@ -19,6 +19,7 @@ import json
 import random
 import shlex
 import tarfile
+from dataclasses import dataclass, field
 
 from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
@@ -339,6 +340,447 @@ def _sha(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
+@dataclass
+class Drawn:
+    """One task's paths and plaintexts, and the vault being built: files, specs, hints, steps."""
+
+    easy: bool
+    hard: bool
+    vault: str
+    recovered: str
+    answers_path: str
+    plains: list[tuple]  # (name, bytes, question, solve)
+    files: dict[str, bytes]
+    dockerfile: list[str]
+    solve: list[str]
+    hints: list[str]
+    # Per encrypted file: (enc name, plain name, passphrase, iterations, digest, armor)
+    specs: list[tuple[str, str, str, int, str, bool]]
+    tampered: str | None
+    decoys: list[str] = field(default_factory=list)  # (medium) wrong keyring passphrases
+    armored: str = ""  # (hard) the shell test that picks -a for an armoured file
+
+
+def _draw(rng: random.Random, difficulty: Difficulty) -> Drawn:
+    """Draw the paths, the plaintexts with their questions and (hard) the tampered file."""
+    easy, hard = difficulty is Difficulty.EASY, difficulty is Difficulty.HARD
+    vault = rng.choice(VAULT_DIRS)
+    recovered = rng.choice(RECOVERED_DIRS)
+    answers_path = rng.choice(ANSWER_PATHS)
+    n = COUNTS[difficulty]
+    makers = rng.sample(KINDS, n - (0 if easy else 1)) + ([] if easy else [_archive])
+    rng.shuffle(makers)
+    plains = [maker(rng, hard) for maker in makers]  # (name, bytes, question, solve)
+
+    files: dict[str, bytes] = {}
+    dockerfile: list[str] = []
+    solve: list[str] = [
+        f"ls -la {vault}",
+        f"wc -c {vault}/*",
+        f'for f in {vault}/*.*; do printf \'%s: \' "$f"; od -An -c -N 8 "$f" | head -n 1; done',
+    ]
+    hints: list[str] = []
+    # Per encrypted file: (enc name, plain name, passphrase, iterations, digest, armor)
+    specs: list[tuple[str, str, str, int, str, bool]] = []
+
+    tampered = None
+    if hard:
+        tampered = rng.choice([p[0] for p in plains])
+    return Drawn(
+        easy=easy,
+        hard=hard,
+        vault=vault,
+        recovered=recovered,
+        answers_path=answers_path,
+        plains=plains,
+        files=files,
+        dockerfile=dockerfile,
+        solve=solve,
+        hints=hints,
+        specs=specs,
+        tampered=tampered,
+    )
+
+
+def _easy_passphrase(rng: random.Random, d: Drawn) -> None:
+    """(easy) One passphrase in a file, default openssl parameters."""
+    plains, specs, files, dockerfile, hints, solve = (
+        d.plains,
+        d.specs,
+        d.files,
+        d.dockerfile,
+        d.hints,
+        d.solve,
+    )
+    passphrase = _word_pass(rng)
+    pass_file = rng.choice(PASS_FILES)
+    for name, _, _, _ in plains:
+        specs.append((f"{name}.enc", name, passphrase, 10000, "sha256", False))
+    files["passphrase"] = passphrase + "\n"
+    dockerfile.append(f"COPY passphrase {pass_file}")
+    hints.append(
+        f"The passphrase is stored in `{pass_file}`. The files were encrypted with "
+        "`openssl enc -aes-256-cbc -pbkdf2` using the default iteration count and digest."
+    )
+    solve += [
+        f"stat -c '%a %U %n' {pass_file}",
+        f"PASS=$(head -n 1 {pass_file})",
+    ]
+
+
+def _medium_keyring(rng: random.Random, d: Drawn) -> None:
+    """(medium) A keyring of rotated passphrases, only one of which opens the vault."""
+    vault, plains, specs, files, dockerfile, hints, solve = (
+        d.vault,
+        d.plains,
+        d.specs,
+        d.files,
+        d.dockerfile,
+        d.hints,
+        d.solve,
+    )
+    iterations = rng.choice([20000, 50000, 75000, 120000])
+    passphrase = _word_pass(rng)
+    decoys: list[str] = []
+    n_decoys = rng.randint(3, 5)
+    while len(decoys) < n_decoys:
+        candidate = _word_pass(rng)
+        if candidate != passphrase and candidate not in decoys:
+            decoys.append(candidate)
+    keyring = rng.choice(KEYRING_FILES)
+    order = decoys + [passphrase]
+    rng.shuffle(order)
+    ring = ["# passphrase rotations, oldest first -- only one of them still opens the vault"]
+    for i, candidate in enumerate(order):
+        ring.append(f"2023-{i + 2:02d}-{rng.randint(1, 28):02d}  {candidate}")
+    files["keyring"] = "\n".join(ring) + "\n"
+    dockerfile.append(f"COPY keyring {keyring}")
+    for name, _, _, _ in plains:
+        armor = rng.random() < 0.5
+        specs.append(
+            (
+                f"{name}.b64" if armor else f"{name}.enc",
+                name,
+                passphrase,
+                iterations,
+                "sha256",
+                armor,
+            )
+        )
+    if not any(s[5] for s in specs):
+        first = specs[0]
+        specs[0] = (f"{first[1]}.b64", first[1], first[2], first[3], first[4], True)
+    readme = (
+        "Vault format\n============\n"
+        f"Encrypted with: openssl enc -aes-256-cbc -pbkdf2 -iter {iterations} (digest sha256)\n"
+        "*.enc  raw binary output\n*.b64  same, base64-armoured (-a)\n"
+    )
+    files["vault/README"] = readme.encode()
+    hints.append(
+        f"The passphrase history is in `{keyring}`: exactly one of the listed passphrases "
+        f"opens every file. `{vault}/README` documents how the files were encrypted."
+    )
+    solve += [
+        f"cat {vault}/README",
+        f"ITER=$(grep -oE -- '-iter [0-9]+' {vault}/README | awk '{{print $2}}')",
+        f"grep -v '^#' {keyring} | awk 'NF {{print $2}}' > /tmp/candidates",
+        "PASS=''",
+        "while read -r cand; do",
+        "  ok=1",
+        f"  for f in {vault}/*.enc {vault}/*.b64; do",
+        '    [ -e "$f" ] || continue',
+        "    flag=''; case \"$f\" in *.b64) flag=-a ;; esac",
+        '    openssl enc -d -aes-256-cbc -pbkdf2 -iter "$ITER" $flag -in "$f" -out /dev/null '
+        '-pass "pass:$cand" 2>/dev/null || { ok=0; break; }',
+        "  done",
+        '  if [ "$ok" = 1 ]; then PASS=$cand; break; fi',
+        "done < /tmp/candidates",
+        'test -n "$PASS"',
+    ]
+    d.decoys = decoys
+
+
+def _hard_master(rng: random.Random, d: Drawn) -> None:
+    """(hard) An encoded master passphrase opens a keyring of per-file parameters."""
+    vault, recovered, plains, specs, files, dockerfile, hints, solve = (
+        d.vault,
+        d.recovered,
+        d.plains,
+        d.specs,
+        d.files,
+        d.dockerfile,
+        d.hints,
+        d.solve,
+    )
+    master = _word_pass(rng)
+    master_iter = rng.choice([30000, 60000, 100000])
+    tool = rng.choice(TOOLS)
+    encoding = rng.choice(["hex", "base64"])
+    encoded = (
+        master.encode().hex() if encoding == "hex" else base64.b64encode(master.encode()).decode()
+    )
+    stale = _word_pass(rng)
+    stale_enc = (
+        stale.encode().hex() if encoding == "hex" else base64.b64encode(stale.encode()).decode()
+    )
+    keyword = "master_hex" if encoding == "hex" else "master_b64"
+    conf = (
+        f"# {tool} configuration\n"
+        "listen = 127.0.0.1:8200\n"
+        f"vault_dir = {vault}\n"
+        f"# {keyword} = {stale_enc}   (retired 2023-11)\n"
+        f"{keyword} = {encoded}\n"
+        "unlock_timeout = 30s\n"
+    )
+    files["tool.conf"] = conf
+    dockerfile.append(f"COPY tool.conf /etc/{tool}/{tool}.conf")
+    ring_lines = []
+    for name, _, _, _ in plains:
+        if rng.random() < 0.25:
+            pw, iterations, digest = master, master_iter, "sha256"
+        else:
+            pw = _word_pass(rng)
+            iterations = rng.choice([10000, 25000, 40000, 80000, 150000])
+            digest = rng.choice(DIGESTS)
+        armor = rng.random() < 0.4
+        specs.append((f"{name}.enc", name, pw, iterations, digest, armor))
+        ring_lines += [
+            f"[{name}.enc]",
+            f"passphrase = {pw}",
+            f"iter = {iterations}",
+            f"digest = {digest}",
+            "",
+        ]
+    if not any(s[5] for s in specs):
+        first = specs[0]
+        specs[0] = (*first[:5], True)
+    keyring_plain = (
+        "# per-file parameters, all openssl enc -aes-256-cbc -pbkdf2\n\n" + "\n".join(ring_lines)
+    ).encode()
+    keyring_armor = rng.random() < 0.5
+    plains.append(("keyring.txt", keyring_plain, None, []))
+    specs.append(("keyring.txt.enc", "keyring.txt", master, master_iter, "sha256", keyring_armor))
+    readme = (
+        "Vault format\n============\n"
+        f"keyring.txt.enc is encrypted with the {tool} master passphrase:\n"
+        f"  openssl enc -aes-256-cbc -pbkdf2 -iter {master_iter} -md sha256\n"
+        "Every other file uses the passphrase, -iter and -md listed for it in the keyring.\n"
+        "Some files were base64-armoured (-a) when they were copied over e-mail.\n"
+        "MANIFEST.sha256 holds the SHA-256 of every plaintext, taken when it was encrypted.\n"
+    )
+    files["vault/README"] = readme.encode()
+    hints.append(
+        f"The master passphrase was never written down in clear: the `{tool}` service keeps "
+        "it, encoded, in its configuration file somewhere under `/etc`. Read "
+        f"`{vault}/README` for how the vault is organised."
+    )
+    armored = '$([ "$(head -c 8 "$f")" = Salted__ ] || echo -a)'
+    decode = (
+        "printf '%s' \"$ENC\" | sed 's/../\\\\x&/g' | xargs -0 printf '%b'"
+        if encoding == "hex"
+        else "printf '%s' \"$ENC\" | base64 -d"
+    )
+    solve += [
+        f"cat {vault}/README",
+        f"grep -rn {keyword} /etc/{tool}/",
+        f"ENC=$(grep -E '^{keyword} *=' /etc/{tool}/{tool}.conf | awk -F' = ' '{{print $2}}')",
+        f"MASTER=$({decode})",
+        f"MITER=$(grep -oE -- '-iter [0-9]+' {vault}/README | head -n 1 | awk '{{print $2}}')",
+        f"mkdir -p {shlex.quote(recovered)}",
+        f"f={vault}/keyring.txt.enc",
+        f'openssl enc -d -aes-256-cbc -pbkdf2 -iter "$MITER" -md sha256 {armored} -in "$f" '
+        f'-out {recovered}/keyring.txt -pass "pass:$MASTER"',
+        f"cat {recovered}/keyring.txt",
+    ]
+    d.armored = armored
+
+
+def _encrypt(rng: random.Random, d: Drawn):
+    """Encrypt every file, redrawing salts a wrong candidate opens; plaintexts and questions."""
+    easy, hard, vault, plains, specs, files, dockerfile, tampered, decoys = (
+        d.easy,
+        d.hard,
+        d.vault,
+        d.plains,
+        d.specs,
+        d.files,
+        d.dockerfile,
+        d.tampered,
+        d.decoys,
+    )
+    plain_of = {p[0]: p[1] for p in plains}
+    true_plain = dict(plain_of)
+    if tampered is not None:
+        original = plain_of[tampered]
+        if tampered.endswith(".tar.gz"):
+            changed = original[:-1] + bytes([original[-1] ^ 0x01])  # gzip trailer corrupted
+        else:
+            changed = original.replace(b"\n", b"\n#\n", 1)
+        plain_of = {**plain_of, tampered: changed}
+    wrong = [] if easy or hard else [c for c in decoys]
+    for enc_name, plain_name, pw, iterations, digest, armor in specs:
+        while True:
+            salt = bytes(rng.randrange(256) for _ in range(8))
+            blob = openssl_encrypt(plain_of[plain_name], pw, salt, iterations, digest, armor)
+            if not any(opens(blob, c, iterations, digest) for c in wrong):
+                break
+        files[f"vault/{enc_name}"] = blob
+    dockerfile.append(f"COPY vault/ {vault}/")
+
+    questions = [p[2] for p in plains if p[2] is not None and p[0] != tampered]
+    if hard:
+        manifest = "".join(f"{_sha(true_plain[name])}  {name}\n" for name, *_ in plains)
+        files["vault/MANIFEST.sha256"] = manifest.encode()
+    return plain_of, questions
+
+
+def _decrypt_steps(d: Drawn, questions: list) -> None:
+    """The solution's steps that decrypt everything, answer the questions and write the JSON."""
+    easy, hard, vault, recovered, answers_path, plains, solve, tampered, armored = (
+        d.easy,
+        d.hard,
+        d.vault,
+        d.recovered,
+        d.answers_path,
+        d.plains,
+        d.solve,
+        d.tampered,
+        d.armored,
+    )
+    if easy:
+        solve += [
+            f"mkdir -p {recovered}",
+            f"for f in {vault}/*.enc; do",
+            '  openssl enc -d -aes-256-cbc -pbkdf2 -in "$f" '
+            f'-out {recovered}/"$(basename "$f" .enc)" -pass "pass:$PASS"',
+            "done",
+        ]
+    elif not hard:
+        solve += [
+            f"mkdir -p {recovered}",
+            f"for f in {vault}/*.enc {vault}/*.b64; do",
+            '  [ -e "$f" ] || continue',
+            "  flag=''; case \"$f\" in *.b64) flag=-a ;; esac",
+            '  out=$(basename "$f"); out=${out%.*}',
+            '  openssl enc -d -aes-256-cbc -pbkdf2 -iter "$ITER" $flag -in "$f" '
+            f'-out {recovered}/"$out" -pass "pass:$PASS"',
+            "done",
+        ]
+    else:
+        solve += [
+            f"for f in {vault}/*.enc; do",
+            '  base=$(basename "$f")',
+            '  [ "$base" = keyring.txt.enc ] && continue',
+            f'  pw=$(awk -v s="[$base]" \'$0==s {{on=1; next}} /^\\[/ {{on=0}} on && $1=="passphrase" {{print $3}}\' {recovered}/keyring.txt)',
+            f'  it=$(awk -v s="[$base]" \'$0==s {{on=1; next}} /^\\[/ {{on=0}} on && $1=="iter" {{print $3}}\' {recovered}/keyring.txt)',
+            f'  md=$(awk -v s="[$base]" \'$0==s {{on=1; next}} /^\\[/ {{on=0}} on && $1=="digest" {{print $3}}\' {recovered}/keyring.txt)',
+            f'  openssl enc -d -aes-256-cbc -pbkdf2 -iter "$it" -md "$md" {armored} -in "$f" '
+            f'-out {recovered}/"${{base%.enc}}" -pass "pass:$pw"',
+            "done",
+            f"cd {recovered} && sha256sum -c {vault}/MANIFEST.sha256 | tee /tmp/manifest.txt || true",
+            "cd /app",
+            "TAMPERED=$(grep -E ': FAILED$' /tmp/manifest.txt | cut -d: -f1)",
+        ]
+    solve += [f"ls -l {recovered}", f"R={recovered}", "ANS=/tmp/answers.tsv", ': > "$ANS"']
+    for name, _, question, lines in plains:
+        if question is not None and name != tampered:
+            solve += lines
+    if hard:
+        solve.append('printf \'%s\\t%s\\n\' tampered "$TAMPERED" >> "$ANS"')
+    kinds = {q[0]: q[3] for q in questions}
+    if hard:
+        kinds["tampered"] = "str"
+    solve += [
+        f'mkdir -p "$(dirname {answers_path})"',
+        f"python3 - \"$ANS\" {answers_path} <<'PY'",
+        "import json, sys",
+        f"kinds = {json.dumps(kinds, sort_keys=True)}",
+        "out = {}",
+        "for line in open(sys.argv[1]):",
+        "    key, value = line.rstrip('\\n').split('\\t', 1)",
+        "    kind = kinds[key]",
+        "    out[key] = int(value) if kind == 'int' else float(value) if kind == 'money' else value",
+        "json.dump(out, open(sys.argv[2], 'w'), indent=2)",
+        "PY",
+        f"cat {answers_path}",
+        'shred -u "$ANS"  # the scratch copy held the secrets in the clear',
+    ]
+
+
+def _instruction(rng: random.Random, d: Drawn, questions: list) -> str:
+    """The task text: the hints, the requirements and the answer keys (both shuffled)."""
+    easy, hard, vault, recovered, answers_path, hints = (
+        d.easy,
+        d.hard,
+        d.vault,
+        d.recovered,
+        d.answers_path,
+        d.hints,
+    )
+    answer_lines = [f"- `{key}`: {text}" for key, text, _, _ in questions]
+    if hard:
+        answer_lines.append(
+            "- `tampered`: the name (as written in the manifest) of the one recovered file "
+            "whose SHA-256 does not match `MANIFEST.sha256`"
+        )
+    rng.shuffle(answer_lines)
+    rules = [
+        f"Write the plaintext of every encrypted file in `{vault}` to `{recovered}/`, named "
+        "after the encrypted file without its "
+        + ("`.enc` suffix" if easy or hard else "`.enc`/`.b64` suffix")
+        + " (for example `foo.csv.enc` becomes `foo.csv`), byte-for-byte identical to the "
+        "original plaintext.",
+        f"Do not modify, move or delete anything in `{vault}`.",
+        f"Write `{answers_path}` as one JSON object with exactly the keys listed below. "
+        "Numbers must be JSON numbers (balances rounded to 2 decimals, counts and ports as "
+        "integers); everything else is a JSON string.",
+    ]
+    rng.shuffle(rules)
+    instruction = "\n".join(
+        [
+            rng.choice(OPENINGS).format(vault=vault),
+            rng.choice(GOALS),
+            "",
+            *hints,
+            "",
+            "Requirements:",
+            *[f"- {rule}" for rule in rules],
+            "",
+            f"Keys of `{answers_path}`:",
+            *answer_lines,
+        ]
+    )
+    return instruction
+
+
+def _expected(d: Drawn, plain_of: dict[str, bytes], questions: list) -> dict:
+    """Ground truth: the vault's hashes, the recovered plaintexts' hashes and the answers."""
+    hard, vault, recovered, answers_path, files, specs, tampered = (
+        d.hard,
+        d.vault,
+        d.recovered,
+        d.answers_path,
+        d.files,
+        d.specs,
+        d.tampered,
+    )
+    expected = {
+        "vault_dir": vault,
+        "vault_files": {
+            f"{vault}/{path[len('vault/') :]}": _sha(data)
+            for path, data in sorted(files.items())
+            if path.startswith("vault/")
+        },
+        "recovered_dir": recovered,
+        "recovered": {plain: _sha(plain_of[plain]) for _, plain, *_ in specs},
+        "answers_path": answers_path,
+        "answers": {key: {"value": answer, "kind": kind} for key, _, answer, kind in questions},
+    }
+    if hard:
+        expected["answers"]["tampered"] = {"value": tampered, "kind": "str"}
+    return expected
+
+
 @register
 class OpensslVaultRecovery(TemplateFamily):
     name = "openssl-vault-recovery"
@@ -349,328 +791,18 @@ class OpensslVaultRecovery(TemplateFamily):
     )
 
     def generate(self, rng: random.Random, difficulty: Difficulty) -> Instance:
-        easy, hard = difficulty is Difficulty.EASY, difficulty is Difficulty.HARD
-        vault = rng.choice(VAULT_DIRS)
-        recovered = rng.choice(RECOVERED_DIRS)
-        answers_path = rng.choice(ANSWER_PATHS)
-        n = COUNTS[difficulty]
-        makers = rng.sample(KINDS, n - (0 if easy else 1)) + ([] if easy else [_archive])
-        rng.shuffle(makers)
-        plains = [maker(rng, hard) for maker in makers]  # (name, bytes, question, solve)
-
-        files: dict[str, bytes] = {}
-        dockerfile: list[str] = []
-        solve: list[str] = [
-            f"ls -la {vault}",
-            f"wc -c {vault}/*",
-            f'for f in {vault}/*.*; do printf \'%s: \' "$f"; od -An -c -N 8 "$f" | head -n 1; done',
-        ]
-        hints: list[str] = []
-        # Per encrypted file: (enc name, plain name, passphrase, iterations, digest, armor)
-        specs: list[tuple[str, str, str, int, str, bool]] = []
-
-        tampered = None
-        if hard:
-            tampered = rng.choice([p[0] for p in plains])
-        if easy:
-            passphrase = _word_pass(rng)
-            pass_file = rng.choice(PASS_FILES)
-            for name, _, _, _ in plains:
-                specs.append((f"{name}.enc", name, passphrase, 10000, "sha256", False))
-            files["passphrase"] = passphrase + "\n"
-            dockerfile.append(f"COPY passphrase {pass_file}")
-            hints.append(
-                f"The passphrase is stored in `{pass_file}`. The files were encrypted with "
-                "`openssl enc -aes-256-cbc -pbkdf2` using the default iteration count and digest."
-            )
-            solve += [
-                f"stat -c '%a %U %n' {pass_file}",
-                f"PASS=$(head -n 1 {pass_file})",
-            ]
-        elif not hard:
-            iterations = rng.choice([20000, 50000, 75000, 120000])
-            passphrase = _word_pass(rng)
-            decoys: list[str] = []
-            n_decoys = rng.randint(3, 5)
-            while len(decoys) < n_decoys:
-                candidate = _word_pass(rng)
-                if candidate != passphrase and candidate not in decoys:
-                    decoys.append(candidate)
-            keyring = rng.choice(KEYRING_FILES)
-            order = decoys + [passphrase]
-            rng.shuffle(order)
-            ring = [
-                "# passphrase rotations, oldest first -- only one of them still opens the vault"
-            ]
-            for i, candidate in enumerate(order):
-                ring.append(f"2023-{i + 2:02d}-{rng.randint(1, 28):02d}  {candidate}")
-            files["keyring"] = "\n".join(ring) + "\n"
-            dockerfile.append(f"COPY keyring {keyring}")
-            for name, _, _, _ in plains:
-                armor = rng.random() < 0.5
-                specs.append(
-                    (
-                        f"{name}.b64" if armor else f"{name}.enc",
-                        name,
-                        passphrase,
-                        iterations,
-                        "sha256",
-                        armor,
-                    )
-                )
-            if not any(s[5] for s in specs):
-                first = specs[0]
-                specs[0] = (f"{first[1]}.b64", first[1], first[2], first[3], first[4], True)
-            readme = (
-                "Vault format\n============\n"
-                f"Encrypted with: openssl enc -aes-256-cbc -pbkdf2 -iter {iterations} (digest sha256)\n"
-                "*.enc  raw binary output\n*.b64  same, base64-armoured (-a)\n"
-            )
-            files["vault/README"] = readme.encode()
-            hints.append(
-                f"The passphrase history is in `{keyring}`: exactly one of the listed passphrases "
-                f"opens every file. `{vault}/README` documents how the files were encrypted."
-            )
-            solve += [
-                f"cat {vault}/README",
-                f"ITER=$(grep -oE -- '-iter [0-9]+' {vault}/README | awk '{{print $2}}')",
-                f"grep -v '^#' {keyring} | awk 'NF {{print $2}}' > /tmp/candidates",
-                "PASS=''",
-                "while read -r cand; do",
-                "  ok=1",
-                f"  for f in {vault}/*.enc {vault}/*.b64; do",
-                '    [ -e "$f" ] || continue',
-                "    flag=''; case \"$f\" in *.b64) flag=-a ;; esac",
-                '    openssl enc -d -aes-256-cbc -pbkdf2 -iter "$ITER" $flag -in "$f" -out /dev/null '
-                '-pass "pass:$cand" 2>/dev/null || { ok=0; break; }',
-                "  done",
-                '  if [ "$ok" = 1 ]; then PASS=$cand; break; fi',
-                "done < /tmp/candidates",
-                'test -n "$PASS"',
-            ]
+        drawn = _draw(rng, difficulty)
+        if drawn.easy:
+            _easy_passphrase(rng, drawn)
+        elif not drawn.hard:
+            _medium_keyring(rng, drawn)
         else:
-            master = _word_pass(rng)
-            master_iter = rng.choice([30000, 60000, 100000])
-            tool = rng.choice(TOOLS)
-            encoding = rng.choice(["hex", "base64"])
-            encoded = (
-                master.encode().hex()
-                if encoding == "hex"
-                else base64.b64encode(master.encode()).decode()
-            )
-            stale = _word_pass(rng)
-            stale_enc = (
-                stale.encode().hex()
-                if encoding == "hex"
-                else base64.b64encode(stale.encode()).decode()
-            )
-            keyword = "master_hex" if encoding == "hex" else "master_b64"
-            conf = (
-                f"# {tool} configuration\n"
-                "listen = 127.0.0.1:8200\n"
-                f"vault_dir = {vault}\n"
-                f"# {keyword} = {stale_enc}   (retired 2023-11)\n"
-                f"{keyword} = {encoded}\n"
-                "unlock_timeout = 30s\n"
-            )
-            files["tool.conf"] = conf
-            dockerfile.append(f"COPY tool.conf /etc/{tool}/{tool}.conf")
-            ring_lines = []
-            for name, _, _, _ in plains:
-                if rng.random() < 0.25:
-                    pw, iterations, digest = master, master_iter, "sha256"
-                else:
-                    pw = _word_pass(rng)
-                    iterations = rng.choice([10000, 25000, 40000, 80000, 150000])
-                    digest = rng.choice(DIGESTS)
-                armor = rng.random() < 0.4
-                specs.append((f"{name}.enc", name, pw, iterations, digest, armor))
-                ring_lines += [
-                    f"[{name}.enc]",
-                    f"passphrase = {pw}",
-                    f"iter = {iterations}",
-                    f"digest = {digest}",
-                    "",
-                ]
-            if not any(s[5] for s in specs):
-                first = specs[0]
-                specs[0] = (*first[:5], True)
-            keyring_plain = (
-                "# per-file parameters, all openssl enc -aes-256-cbc -pbkdf2\n\n"
-                + "\n".join(ring_lines)
-            ).encode()
-            keyring_armor = rng.random() < 0.5
-            plains.append(("keyring.txt", keyring_plain, None, []))
-            specs.append(
-                ("keyring.txt.enc", "keyring.txt", master, master_iter, "sha256", keyring_armor)
-            )
-            readme = (
-                "Vault format\n============\n"
-                f"keyring.txt.enc is encrypted with the {tool} master passphrase:\n"
-                f"  openssl enc -aes-256-cbc -pbkdf2 -iter {master_iter} -md sha256\n"
-                "Every other file uses the passphrase, -iter and -md listed for it in the keyring.\n"
-                "Some files were base64-armoured (-a) when they were copied over e-mail.\n"
-                "MANIFEST.sha256 holds the SHA-256 of every plaintext, taken when it was encrypted.\n"
-            )
-            files["vault/README"] = readme.encode()
-            hints.append(
-                f"The master passphrase was never written down in clear: the `{tool}` service keeps "
-                "it, encoded, in its configuration file somewhere under `/etc`. Read "
-                f"`{vault}/README` for how the vault is organised."
-            )
-            armored = '$([ "$(head -c 8 "$f")" = Salted__ ] || echo -a)'
-            decode = (
-                "printf '%s' \"$ENC\" | sed 's/../\\\\x&/g' | xargs -0 printf '%b'"
-                if encoding == "hex"
-                else "printf '%s' \"$ENC\" | base64 -d"
-            )
-            solve += [
-                f"cat {vault}/README",
-                f"grep -rn {keyword} /etc/{tool}/",
-                f"ENC=$(grep -E '^{keyword} *=' /etc/{tool}/{tool}.conf | awk -F' = ' '{{print $2}}')",
-                f"MASTER=$({decode})",
-                f"MITER=$(grep -oE -- '-iter [0-9]+' {vault}/README | head -n 1 | awk '{{print $2}}')",
-                f"mkdir -p {shlex.quote(recovered)}",
-                f"f={vault}/keyring.txt.enc",
-                f'openssl enc -d -aes-256-cbc -pbkdf2 -iter "$MITER" -md sha256 {armored} -in "$f" '
-                f'-out {recovered}/keyring.txt -pass "pass:$MASTER"',
-                f"cat {recovered}/keyring.txt",
-            ]
-
-        # Encrypt; redraw salts until every wrong candidate fails the padding check on every file.
-        plain_of = {p[0]: p[1] for p in plains}
-        true_plain = dict(plain_of)
-        if tampered is not None:
-            original = plain_of[tampered]
-            if tampered.endswith(".tar.gz"):
-                changed = original[:-1] + bytes([original[-1] ^ 0x01])  # gzip trailer corrupted
-            else:
-                changed = original.replace(b"\n", b"\n#\n", 1)
-            plain_of = {**plain_of, tampered: changed}
-        wrong = [] if easy or hard else [c for c in decoys]
-        for enc_name, plain_name, pw, iterations, digest, armor in specs:
-            while True:
-                salt = bytes(rng.randrange(256) for _ in range(8))
-                blob = openssl_encrypt(plain_of[plain_name], pw, salt, iterations, digest, armor)
-                if not any(opens(blob, c, iterations, digest) for c in wrong):
-                    break
-            files[f"vault/{enc_name}"] = blob
-        dockerfile.append(f"COPY vault/ {vault}/")
-
-        questions = [p[2] for p in plains if p[2] is not None and p[0] != tampered]
-        if hard:
-            manifest = "".join(f"{_sha(true_plain[name])}  {name}\n" for name, *_ in plains)
-            files["vault/MANIFEST.sha256"] = manifest.encode()
-
-        # Decrypt everything (medium/easy: one passphrase; hard: per-file from the keyring).
-        if easy:
-            solve += [
-                f"mkdir -p {recovered}",
-                f"for f in {vault}/*.enc; do",
-                '  openssl enc -d -aes-256-cbc -pbkdf2 -in "$f" '
-                f'-out {recovered}/"$(basename "$f" .enc)" -pass "pass:$PASS"',
-                "done",
-            ]
-        elif not hard:
-            solve += [
-                f"mkdir -p {recovered}",
-                f"for f in {vault}/*.enc {vault}/*.b64; do",
-                '  [ -e "$f" ] || continue',
-                "  flag=''; case \"$f\" in *.b64) flag=-a ;; esac",
-                '  out=$(basename "$f"); out=${out%.*}',
-                '  openssl enc -d -aes-256-cbc -pbkdf2 -iter "$ITER" $flag -in "$f" '
-                f'-out {recovered}/"$out" -pass "pass:$PASS"',
-                "done",
-            ]
-        else:
-            solve += [
-                f"for f in {vault}/*.enc; do",
-                '  base=$(basename "$f")',
-                '  [ "$base" = keyring.txt.enc ] && continue',
-                f'  pw=$(awk -v s="[$base]" \'$0==s {{on=1; next}} /^\\[/ {{on=0}} on && $1=="passphrase" {{print $3}}\' {recovered}/keyring.txt)',
-                f'  it=$(awk -v s="[$base]" \'$0==s {{on=1; next}} /^\\[/ {{on=0}} on && $1=="iter" {{print $3}}\' {recovered}/keyring.txt)',
-                f'  md=$(awk -v s="[$base]" \'$0==s {{on=1; next}} /^\\[/ {{on=0}} on && $1=="digest" {{print $3}}\' {recovered}/keyring.txt)',
-                f'  openssl enc -d -aes-256-cbc -pbkdf2 -iter "$it" -md "$md" {armored} -in "$f" '
-                f'-out {recovered}/"${{base%.enc}}" -pass "pass:$pw"',
-                "done",
-                f"cd {recovered} && sha256sum -c {vault}/MANIFEST.sha256 | tee /tmp/manifest.txt || true",
-                "cd /app",
-                "TAMPERED=$(grep -E ': FAILED$' /tmp/manifest.txt | cut -d: -f1)",
-            ]
-        solve += [f"ls -l {recovered}", f"R={recovered}", "ANS=/tmp/answers.tsv", ': > "$ANS"']
-        for name, _, question, lines in plains:
-            if question is not None and name != tampered:
-                solve += lines
-        if hard:
-            solve.append('printf \'%s\\t%s\\n\' tampered "$TAMPERED" >> "$ANS"')
-        kinds = {q[0]: q[3] for q in questions}
-        if hard:
-            kinds["tampered"] = "str"
-        solve += [
-            f'mkdir -p "$(dirname {answers_path})"',
-            f"python3 - \"$ANS\" {answers_path} <<'PY'",
-            "import json, sys",
-            f"kinds = {json.dumps(kinds, sort_keys=True)}",
-            "out = {}",
-            "for line in open(sys.argv[1]):",
-            "    key, value = line.rstrip('\\n').split('\\t', 1)",
-            "    kind = kinds[key]",
-            "    out[key] = int(value) if kind == 'int' else float(value) if kind == 'money' else value",
-            "json.dump(out, open(sys.argv[2], 'w'), indent=2)",
-            "PY",
-            f"cat {answers_path}",
-            'shred -u "$ANS"  # the scratch copy held the secrets in the clear',
-        ]
-
-        # --- instruction ---------------------------------------------------------------------
-        answer_lines = [f"- `{key}`: {text}" for key, text, _, _ in questions]
-        if hard:
-            answer_lines.append(
-                "- `tampered`: the name (as written in the manifest) of the one recovered file "
-                "whose SHA-256 does not match `MANIFEST.sha256`"
-            )
-        rng.shuffle(answer_lines)
-        rules = [
-            f"Write the plaintext of every encrypted file in `{vault}` to `{recovered}/`, named "
-            "after the encrypted file without its "
-            + ("`.enc` suffix" if easy or hard else "`.enc`/`.b64` suffix")
-            + " (for example `foo.csv.enc` becomes `foo.csv`), byte-for-byte identical to the "
-            "original plaintext.",
-            f"Do not modify, move or delete anything in `{vault}`.",
-            f"Write `{answers_path}` as one JSON object with exactly the keys listed below. "
-            "Numbers must be JSON numbers (balances rounded to 2 decimals, counts and ports as "
-            "integers); everything else is a JSON string.",
-        ]
-        rng.shuffle(rules)
-        instruction = "\n".join(
-            [
-                rng.choice(OPENINGS).format(vault=vault),
-                rng.choice(GOALS),
-                "",
-                *hints,
-                "",
-                "Requirements:",
-                *[f"- {rule}" for rule in rules],
-                "",
-                f"Keys of `{answers_path}`:",
-                *answer_lines,
-            ]
-        )
-
-        expected = {
-            "vault_dir": vault,
-            "vault_files": {
-                f"{vault}/{path[len('vault/') :]}": _sha(data)
-                for path, data in sorted(files.items())
-                if path.startswith("vault/")
-            },
-            "recovered_dir": recovered,
-            "recovered": {plain: _sha(plain_of[plain]) for _, plain, *_ in specs},
-            "answers_path": answers_path,
-            "answers": {key: {"value": answer, "kind": kind} for key, _, answer, kind in questions},
-        }
-        if hard:
-            expected["answers"]["tampered"] = {"value": tampered, "kind": "str"}
+            _hard_master(rng, drawn)
+        plain_of, questions = _encrypt(rng, drawn)
+        _decrypt_steps(drawn, questions)
+        instruction = _instruction(rng, drawn, questions)
+        expected = _expected(drawn, plain_of, questions)
+        hard, files, solve, dockerfile = drawn.hard, drawn.files, drawn.solve, drawn.dockerfile
         return Instance(
             instruction=instruction,
             solution="\n".join(solve) + "\n",

@@ -19,6 +19,7 @@ import functools
 import hashlib
 import json
 import random
+from dataclasses import dataclass, field
 
 from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
@@ -224,6 +225,329 @@ EKU_NAMES = {
 }
 
 
+@dataclass
+class Drawn:
+    """One easy or hard task's CA owner, output directory and server certificate parameters."""
+
+    org: str
+    country: str
+    domain: str
+    digest: str
+    out: str
+    hard: bool
+    year: int
+    services: list[str]
+    server: str
+    server_dns: list[str]
+    server_san: list[str]
+    leaf_key: str
+    server_days: int
+    certs: dict[str, dict] = field(default_factory=dict)  # path -> certificate spec
+    steps: list[str] = field(default_factory=list)  # the instruction's requirement lines
+
+
+@dataclass
+class HardChain:
+    """(hard) Paths and secrets of the chain beyond the server certificate."""
+
+    root: str
+    inter: str
+    server_path: str
+    client_path: str
+    person: str
+    revoked_name: str
+    revoked_path: str
+    revoked_serial: int
+    p12_pass: str
+    crl: str
+    fullchain: str
+    p12: str
+
+
+def _draw(
+    rng: random.Random, org: str, country: str, domain: str, digest: str, out: str, hard: bool
+) -> Drawn:
+    """Draw the CA year, the services, and the server certificate's names, key and lifetime."""
+    year = rng.randint(2024, 2027)
+    services = rng.sample(SERVICES, 3)
+    server = services[0]
+    server_dns = [f"{server}.{domain}"] + [
+        f"{s}.{domain}" for s in rng.sample(SERVICES[3:], rng.randint(1, 2)) if s != server
+    ]
+    server_san = [f"DNS:{d}" for d in server_dns]
+    ip_sans = [
+        f"IP:10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
+        for _ in range(rng.randint(1, 2) if hard else rng.randint(0, 1))
+    ]
+    server_san += ip_sans
+    leaf_key = rng.choice(["rsa2048", "rsa3072", "p256"])
+    server_days = rng.choice([90, 180, 365, 397])
+    return Drawn(
+        org=org,
+        country=country,
+        domain=domain,
+        digest=digest,
+        out=out,
+        hard=hard,
+        year=year,
+        services=services,
+        server=server,
+        server_dns=server_dns,
+        server_san=server_san,
+        leaf_key=leaf_key,
+        server_days=server_days,
+    )
+
+
+def _easy_certs(rng: random.Random, d: Drawn):
+    """(easy) A self-signed CA and the server certificate; no extra rules or files."""
+    org, country, digest, out, year, server, server_dns, server_san, leaf_key, server_days = (
+        d.org,
+        d.country,
+        d.digest,
+        d.out,
+        d.year,
+        d.server,
+        d.server_dns,
+        d.server_san,
+        d.leaf_key,
+        d.server_days,
+    )
+    certs, steps = d.certs, d.steps
+    ca_key = rng.choice(["rsa3072", "rsa4096", "p384"])
+    ca_subject = {"C": country, "O": org, "CN": f"{org} Root CA {year}"}
+    ca_days = rng.choice([1825, 3650, 2920])
+    ca = f"{out}/ca.crt"
+    certs[ca] = _cert_spec(
+        ca_subject,
+        ca_key,
+        ca_days,
+        digest,
+        issuer="self",
+        ca=True,
+        key_path=f"{out}/ca.key",
+    )
+    leaf_subject = {"C": country, "O": org, "CN": server_dns[0]}
+    leaf = f"{out}/{server}.crt"
+    certs[leaf] = _cert_spec(
+        leaf_subject,
+        leaf_key,
+        server_days,
+        digest,
+        issuer=ca,
+        san=server_san,
+        eku=["serverAuth"],
+        key_path=f"{out}/{server}.key",
+    )
+    steps += _requirements("CA", ca, certs[ca], f"{out}/ca.key")
+    steps += [""] + _requirements("Server certificate", leaf, certs[leaf], f"{out}/{server}.key")
+    extra_rules = []
+    extras: dict = {}
+    return extra_rules, extras
+
+
+def _hard_certs(rng: random.Random, d: Drawn) -> HardChain:
+    """(hard) Root, constrained intermediate, server, client and to-be-revoked certificates."""
+    org, country, domain, digest, out, services, server = (
+        d.org,
+        d.country,
+        d.domain,
+        d.digest,
+        d.out,
+        d.services,
+        d.server,
+    )
+    server_dns, server_san, leaf_key, server_days, certs = (
+        d.server_dns,
+        d.server_san,
+        d.leaf_key,
+        d.server_days,
+        d.certs,
+    )
+    root_key = rng.choice(["rsa4096", "p384"])
+    inter_key = rng.choice(["rsa3072", "p256", "p384"])
+    root_subject = {"C": country, "O": org, "CN": f"{org} Root CA"}
+    inter_subject = {
+        "C": country,
+        "O": org,
+        "OU": rng.choice(UNITS),
+        "CN": f"{org} Issuing CA {rng.randint(1, 9)}",
+    }
+    root = f"{out}/root-ca.crt"
+    inter = f"{out}/intermediate.crt"
+    certs[root] = _cert_spec(
+        root_subject,
+        root_key,
+        7300,
+        digest,
+        issuer="self",
+        ca=True,
+        key_path=f"{out}/root-ca.key",
+    )
+    certs[inter] = _cert_spec(
+        inter_subject,
+        inter_key,
+        rng.choice([1825, 3650]),
+        digest,
+        issuer=root,
+        ca=True,
+        pathlen=0,
+        key_path=f"{out}/intermediate.key",
+        name_constraint=f".{domain}",
+    )
+    server_path = f"{out}/{server}.crt"
+    certs[server_path] = _cert_spec(
+        {"C": country, "O": org, "CN": server_dns[0]},
+        leaf_key,
+        server_days,
+        digest,
+        issuer=inter,
+        san=server_san,
+        eku=["serverAuth"],
+        key_path=f"{out}/{server}.key",
+    )
+    person = rng.choice(["alice", "bob", "carol", "dave", "erin", "frank"])
+    client_path = f"{out}/{person}-client.crt"
+    certs[client_path] = _cert_spec(
+        {"C": country, "O": org, "OU": rng.choice(UNITS), "CN": person},
+        rng.choice(["rsa2048", "p256"]),
+        rng.choice([30, 90, 365]),
+        digest,
+        issuer=inter,
+        san=[f"email:{person}@{domain}"],
+        eku=["clientAuth"],
+        key_path=f"{out}/{person}-client.key",
+    )
+    revoked_serial = rng.getrandbits(64) | (1 << 63)
+    revoked_name = services[1]
+    revoked_path = f"{out}/{revoked_name}-old.crt"
+    certs[revoked_path] = _cert_spec(
+        {"C": country, "O": org, "CN": f"{revoked_name}.{domain}"},
+        "rsa2048",
+        365,
+        digest,
+        issuer=inter,
+        san=[f"DNS:{revoked_name}.{domain}"],
+        eku=["serverAuth"],
+        key_path=f"{out}/{revoked_name}-old.key",
+        serial=revoked_serial,
+    )
+    p12_pass = f"{rng.choice(['Lima', 'Oslo', 'Quito', 'Riga'])}-{rng.randint(1000, 9999)}-{rng.choice(['kite', 'reef', 'fern'])}"
+    crl = f"{out}/intermediate.crl.pem"
+    fullchain = f"{out}/{server}-fullchain.pem"
+    p12 = f"{out}/{person}-client.p12"
+    return HardChain(
+        root=root,
+        inter=inter,
+        server_path=server_path,
+        client_path=client_path,
+        person=person,
+        revoked_name=revoked_name,
+        revoked_path=revoked_path,
+        revoked_serial=revoked_serial,
+        p12_pass=p12_pass,
+        crl=crl,
+        fullchain=fullchain,
+        p12=p12,
+    )
+
+
+def _hard_requirements(d: Drawn, c: HardChain):
+    """(hard) Requirement lines per certificate, the extra files' rules and their ground truth."""
+    out, server, certs, steps = d.out, d.server, d.certs, d.steps
+    root, inter, server_path, client_path, person = (
+        c.root,
+        c.inter,
+        c.server_path,
+        c.client_path,
+        c.person,
+    )
+    revoked_name, revoked_path, revoked_serial, p12_pass, crl, fullchain, p12 = (
+        c.revoked_name,
+        c.revoked_path,
+        c.revoked_serial,
+        c.p12_pass,
+        c.crl,
+        c.fullchain,
+        c.p12,
+    )
+    steps += _requirements("Root CA", root, certs[root], f"{out}/root-ca.key")
+    steps += [""] + _requirements(
+        "Intermediate CA (signed by the root)",
+        inter,
+        certs[inter],
+        f"{out}/intermediate.key",
+    )
+    steps += [""] + _requirements(
+        "Server certificate (signed by the intermediate)",
+        server_path,
+        certs[server_path],
+        f"{out}/{server}.key",
+    )
+    steps += [""] + _requirements(
+        "Client certificate (signed by the intermediate)",
+        client_path,
+        certs[client_path],
+        f"{out}/{person}-client.key",
+    )
+    steps += [""] + _requirements(
+        "Certificate to revoke (signed by the intermediate)",
+        revoked_path,
+        certs[revoked_path],
+        f"{out}/{revoked_name}-old.key",
+    )
+    extra_rules = [
+        f"`{crl}`: a PEM CRL issued and signed by the intermediate CA that revokes "
+        f"`{revoked_path}` (serial `0x{revoked_serial:X}`) and no other certificate; "
+        "its next update must be in the future.",
+        f"`{fullchain}`: the server certificate followed by the intermediate certificate "
+        "(PEM, exactly these two, in this order).",
+        f"`{p12}`: a PKCS#12 bundle of the client certificate and its private key "
+        f"(plus the intermediate), protected with the password `{p12_pass}`.",
+    ]
+    extras = {
+        "crl": crl,
+        "revoked": revoked_path,
+        "revoked_serial": revoked_serial,
+        "fullchain": fullchain,
+        "fullchain_certs": [server_path, inter],
+        "p12": p12,
+        "p12_pass": p12_pass,
+        "p12_cert": client_path,
+        "root": root,
+        "intermediate": inter,
+        "server": server_path,
+        "client": client_path,
+    }
+    return extra_rules, extras
+
+
+def _instruction(rng: random.Random, d: Drawn, opening: str, extra_rules: list[str]) -> str:
+    """The task text: the certificates to create, extra files, general rules (shuffled)."""
+    digest, out, steps = d.digest, d.out, d.steps
+    general = [
+        f"Every certificate is signed with {digest.upper().replace('SHA', 'SHA-')}.",
+        "Private keys are unencrypted PEM files with mode 0600 (nothing for group or others).",
+        "Certificates are PEM files.",
+        "Extensions not listed may be present (key identifiers, for example), but a listed "
+        "extension must have exactly the listed values.",
+    ]
+    rng.shuffle(general)
+    instruction = "\n".join(
+        [
+            opening,
+            f"Use `openssl` to create the following under `{out}/` (create the directory).",
+            "",
+            *steps,
+            "",
+            *(["Also produce:", *[f"- {r}" for r in extra_rules], ""] if extra_rules else []),
+            "General rules:",
+            *[f"- {r}" for r in general],
+        ]
+    )
+    return instruction
+
+
 @register
 class X509PkiIssuance(TemplateFamily):
     name = "x509-pki-issuance"
@@ -243,200 +567,19 @@ class X509PkiIssuance(TemplateFamily):
         if difficulty is Difficulty.MEDIUM:
             return self._medium(rng, org, country, domain, opening)
         hard = difficulty is Difficulty.HARD
-        year = rng.randint(2024, 2027)
-        services = rng.sample(SERVICES, 3)
-        server = services[0]
-        server_dns = [f"{server}.{domain}"] + [
-            f"{s}.{domain}" for s in rng.sample(SERVICES[3:], rng.randint(1, 2)) if s != server
-        ]
-        server_san = [f"DNS:{d}" for d in server_dns]
-        ip_sans = [
-            f"IP:10.{rng.randint(0, 255)}.{rng.randint(0, 255)}.{rng.randint(1, 254)}"
-            for _ in range(rng.randint(1, 2) if hard else rng.randint(0, 1))
-        ]
-        server_san += ip_sans
-        leaf_key = rng.choice(["rsa2048", "rsa3072", "p256"])
-        server_days = rng.choice([90, 180, 365, 397])
-        certs: dict[str, dict] = {}
-        steps: list[str] = []
-
+        drawn = _draw(rng, org, country, domain, digest, out, hard)
         if not hard:
-            ca_key = rng.choice(["rsa3072", "rsa4096", "p384"])
-            ca_subject = {"C": country, "O": org, "CN": f"{org} Root CA {year}"}
-            ca_days = rng.choice([1825, 3650, 2920])
-            ca = f"{out}/ca.crt"
-            certs[ca] = _cert_spec(
-                ca_subject,
-                ca_key,
-                ca_days,
-                digest,
-                issuer="self",
-                ca=True,
-                key_path=f"{out}/ca.key",
-            )
-            leaf_subject = {"C": country, "O": org, "CN": server_dns[0]}
-            leaf = f"{out}/{server}.crt"
-            certs[leaf] = _cert_spec(
-                leaf_subject,
-                leaf_key,
-                server_days,
-                digest,
-                issuer=ca,
-                san=server_san,
-                eku=["serverAuth"],
-                key_path=f"{out}/{server}.key",
-            )
-            steps += _requirements("CA", ca, certs[ca], f"{out}/ca.key")
-            steps += [""] + _requirements(
-                "Server certificate", leaf, certs[leaf], f"{out}/{server}.key"
-            )
-            extra_rules = []
-            extras: dict = {}
+            extra_rules, extras = _easy_certs(rng, drawn)
         else:
-            root_key = rng.choice(["rsa4096", "p384"])
-            inter_key = rng.choice(["rsa3072", "p256", "p384"])
-            root_subject = {"C": country, "O": org, "CN": f"{org} Root CA"}
-            inter_subject = {
-                "C": country,
-                "O": org,
-                "OU": rng.choice(UNITS),
-                "CN": f"{org} Issuing CA {rng.randint(1, 9)}",
-            }
-            root = f"{out}/root-ca.crt"
-            inter = f"{out}/intermediate.crt"
-            certs[root] = _cert_spec(
-                root_subject,
-                root_key,
-                7300,
-                digest,
-                issuer="self",
-                ca=True,
-                key_path=f"{out}/root-ca.key",
-            )
-            certs[inter] = _cert_spec(
-                inter_subject,
-                inter_key,
-                rng.choice([1825, 3650]),
-                digest,
-                issuer=root,
-                ca=True,
-                pathlen=0,
-                key_path=f"{out}/intermediate.key",
-                name_constraint=f".{domain}",
-            )
-            server_path = f"{out}/{server}.crt"
-            certs[server_path] = _cert_spec(
-                {"C": country, "O": org, "CN": server_dns[0]},
-                leaf_key,
-                server_days,
-                digest,
-                issuer=inter,
-                san=server_san,
-                eku=["serverAuth"],
-                key_path=f"{out}/{server}.key",
-            )
-            person = rng.choice(["alice", "bob", "carol", "dave", "erin", "frank"])
-            client_path = f"{out}/{person}-client.crt"
-            certs[client_path] = _cert_spec(
-                {"C": country, "O": org, "OU": rng.choice(UNITS), "CN": person},
-                rng.choice(["rsa2048", "p256"]),
-                rng.choice([30, 90, 365]),
-                digest,
-                issuer=inter,
-                san=[f"email:{person}@{domain}"],
-                eku=["clientAuth"],
-                key_path=f"{out}/{person}-client.key",
-            )
-            revoked_serial = rng.getrandbits(64) | (1 << 63)
-            revoked_name = services[1]
-            revoked_path = f"{out}/{revoked_name}-old.crt"
-            certs[revoked_path] = _cert_spec(
-                {"C": country, "O": org, "CN": f"{revoked_name}.{domain}"},
-                "rsa2048",
-                365,
-                digest,
-                issuer=inter,
-                san=[f"DNS:{revoked_name}.{domain}"],
-                eku=["serverAuth"],
-                key_path=f"{out}/{revoked_name}-old.key",
-                serial=revoked_serial,
-            )
-            p12_pass = f"{rng.choice(['Lima', 'Oslo', 'Quito', 'Riga'])}-{rng.randint(1000, 9999)}-{rng.choice(['kite', 'reef', 'fern'])}"
-            crl = f"{out}/intermediate.crl.pem"
-            fullchain = f"{out}/{server}-fullchain.pem"
-            p12 = f"{out}/{person}-client.p12"
-            steps += _requirements("Root CA", root, certs[root], f"{out}/root-ca.key")
-            steps += [""] + _requirements(
-                "Intermediate CA (signed by the root)",
-                inter,
-                certs[inter],
-                f"{out}/intermediate.key",
-            )
-            steps += [""] + _requirements(
-                "Server certificate (signed by the intermediate)",
-                server_path,
-                certs[server_path],
-                f"{out}/{server}.key",
-            )
-            steps += [""] + _requirements(
-                "Client certificate (signed by the intermediate)",
-                client_path,
-                certs[client_path],
-                f"{out}/{person}-client.key",
-            )
-            steps += [""] + _requirements(
-                "Certificate to revoke (signed by the intermediate)",
-                revoked_path,
-                certs[revoked_path],
-                f"{out}/{revoked_name}-old.key",
-            )
-            extra_rules = [
-                f"`{crl}`: a PEM CRL issued and signed by the intermediate CA that revokes "
-                f"`{revoked_path}` (serial `0x{revoked_serial:X}`) and no other certificate; "
-                "its next update must be in the future.",
-                f"`{fullchain}`: the server certificate followed by the intermediate certificate "
-                "(PEM, exactly these two, in this order).",
-                f"`{p12}`: a PKCS#12 bundle of the client certificate and its private key "
-                f"(plus the intermediate), protected with the password `{p12_pass}`.",
-            ]
-            extras = {
-                "crl": crl,
-                "revoked": revoked_path,
-                "revoked_serial": revoked_serial,
-                "fullchain": fullchain,
-                "fullchain_certs": [server_path, inter],
-                "p12": p12,
-                "p12_pass": p12_pass,
-                "p12_cert": client_path,
-                "root": root,
-                "intermediate": inter,
-                "server": server_path,
-                "client": client_path,
-            }
-
-        general = [
-            f"Every certificate is signed with {digest.upper().replace('SHA', 'SHA-')}.",
-            "Private keys are unencrypted PEM files with mode 0600 (nothing for group or others).",
-            "Certificates are PEM files.",
-            "Extensions not listed may be present (key identifiers, for example), but a listed "
-            "extension must have exactly the listed values.",
-        ]
-        rng.shuffle(general)
-        instruction = "\n".join(
-            [
-                opening,
-                f"Use `openssl` to create the following under `{out}/` (create the directory).",
-                "",
-                *steps,
-                "",
-                *(["Also produce:", *[f"- {r}" for r in extra_rules], ""] if extra_rules else []),
-                "General rules:",
-                *[f"- {r}" for r in general],
-            ]
-        )
+            chain = _hard_certs(rng, drawn)
+            extra_rules, extras = _hard_requirements(drawn, chain)
+        instruction = _instruction(rng, drawn, opening, extra_rules)
+        certs, server = drawn.certs, drawn.server
         expected = {"mode": "build", "certs": certs, "extras": extras, "eku_names": EKU_NAMES}
         if hard:
-            solution = self._hard_solution(out, certs, extras, digest, server, person, revoked_name)
+            solution = self._hard_solution(
+                out, certs, extras, digest, server, chain.person, chain.revoked_name
+            )
         else:
             solution = self._easy_solution(out, certs, digest, server)
         return Instance(
@@ -448,6 +591,58 @@ class X509PkiIssuance(TemplateFamily):
         )
 
     # --- medium: sign a queue of CSRs with an existing CA -----------------------------------
+    @staticmethod
+    def _medium_instruction(
+        rng: random.Random,
+        opening: str,
+        domain: str,
+        days: int,
+        digest: str,
+        ca_dir: str,
+        req_dir: str,
+        issued_dir: str,
+    ) -> str:
+        """(medium) The task text: the CA, the issuance policy and the rules (both shuffled)."""
+        policy = [
+            f"every DNS name in the request (CN and subjectAltName) must be `{domain}` or end in "
+            f"`.{domain}` (otherwise reason `name-not-allowed`)",
+            "RSA keys must have at least 2048 bits (otherwise reason `weak-key`)",
+            "the request must not ask for a CA certificate (`basicConstraints` `CA:TRUE`; "
+            "otherwise reason `ca-requested`)",
+        ]
+        rng.shuffle(policy)
+        rules = [
+            "Subject and subjectAltName are copied exactly from the request (same attributes, same order).",
+            f"Valid for {days} days starting now, signed with {digest.upper().replace('SHA', 'SHA-')}.",
+            "`basicConstraints` `CA:FALSE`; `keyUsage` critical `digitalSignature, keyEncipherment`; "
+            "`extendedKeyUsage` `serverAuth`.",
+            "Every issued certificate has its own serial number.",
+        ]
+        rng.shuffle(rules)
+        instruction = "\n".join(
+            [
+                opening,
+                f"The CA is in `{ca_dir}` (`ca.crt`, and `ca.key`, encrypted with the passphrase "
+                f"in `{ca_dir}/passphrase.txt`). Certificate signing requests are queued in "
+                f"`{req_dir}`.",
+                "",
+                "Issuance policy — a request is signed only if all of these hold:",
+                *[f"- {p}" for p in policy],
+                "",
+                f"For every request `<name>.csr` that passes, write `{issued_dir}/<name>.crt` "
+                f"signed by this CA, and `{issued_dir}/<name>-chain.pem` (the certificate followed "
+                "by the CA certificate):",
+                *[f"- {r}" for r in rules],
+                "",
+                f"Write `{issued_dir}/rejected.txt` with one line `<name>.csr <reason>` per "
+                "rejected request, sorted by file name, using the reason words above (if a "
+                "request breaks several rules, use the first reason in this order: "
+                "`weak-key`, `name-not-allowed`, `ca-requested`). Issue nothing for rejected "
+                f"requests. Do not modify `{ca_dir}/ca.crt` or the requests.",
+            ]
+        )
+        return instruction
+
     def _medium(self, rng, org, country, domain, opening) -> Instance:
         ca_dir = rng.choice(["/app/ca", "/etc/pki/ca", "/srv/ca"])
         req_dir = rng.choice(["/app/requests", "/srv/csr-queue", "/var/spool/csr"])
@@ -502,43 +697,8 @@ class X509PkiIssuance(TemplateFamily):
             f"RUN openssl pkey -in {ca_dir}/ca.key.plain -aes256 -passout file:{ca_dir}/passphrase.txt "
             f"-out {ca_dir}/ca.key && rm {ca_dir}/ca.key.plain && chmod 600 {ca_dir}/ca.key {ca_dir}/passphrase.txt\n"
         )
-        policy = [
-            f"every DNS name in the request (CN and subjectAltName) must be `{domain}` or end in "
-            f"`.{domain}` (otherwise reason `name-not-allowed`)",
-            "RSA keys must have at least 2048 bits (otherwise reason `weak-key`)",
-            "the request must not ask for a CA certificate (`basicConstraints` `CA:TRUE`; "
-            "otherwise reason `ca-requested`)",
-        ]
-        rng.shuffle(policy)
-        rules = [
-            "Subject and subjectAltName are copied exactly from the request (same attributes, same order).",
-            f"Valid for {days} days starting now, signed with {digest.upper().replace('SHA', 'SHA-')}.",
-            "`basicConstraints` `CA:FALSE`; `keyUsage` critical `digitalSignature, keyEncipherment`; "
-            "`extendedKeyUsage` `serverAuth`.",
-            "Every issued certificate has its own serial number.",
-        ]
-        rng.shuffle(rules)
-        instruction = "\n".join(
-            [
-                opening,
-                f"The CA is in `{ca_dir}` (`ca.crt`, and `ca.key`, encrypted with the passphrase "
-                f"in `{ca_dir}/passphrase.txt`). Certificate signing requests are queued in "
-                f"`{req_dir}`.",
-                "",
-                "Issuance policy — a request is signed only if all of these hold:",
-                *[f"- {p}" for p in policy],
-                "",
-                f"For every request `<name>.csr` that passes, write `{issued_dir}/<name>.crt` "
-                f"signed by this CA, and `{issued_dir}/<name>-chain.pem` (the certificate followed "
-                "by the CA certificate):",
-                *[f"- {r}" for r in rules],
-                "",
-                f"Write `{issued_dir}/rejected.txt` with one line `<name>.csr <reason>` per "
-                "rejected request, sorted by file name, using the reason words above (if a "
-                "request breaks several rules, use the first reason in this order: "
-                "`weak-key`, `name-not-allowed`, `ca-requested`). Issue nothing for rejected "
-                f"requests. Do not modify `{ca_dir}/ca.crt` or the requests.",
-            ]
+        instruction = self._medium_instruction(
+            rng, opening, domain, days, digest, ca_dir, req_dir, issued_dir
         )
         expected = {
             "mode": "sign",
