@@ -25,8 +25,8 @@ import math
 import random
 import shlex
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 
 THEMES = [
     ("churnwatch", "customer churn signals", ["stays", "leaves", "downgrades", "upgrades"]),

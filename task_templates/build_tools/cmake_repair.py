@@ -19,8 +19,8 @@ from __future__ import annotations
 import hashlib
 import random
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 
 PROJECTS = [
     "textcodec",

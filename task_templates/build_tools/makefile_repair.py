@@ -18,8 +18,8 @@ import math
 import random
 from dataclasses import dataclass, field
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 
 PROJECTS = [
     "tallyx",

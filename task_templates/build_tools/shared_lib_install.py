@@ -17,8 +17,8 @@ from __future__ import annotations
 import hashlib
 import random
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 
 NAMES = ["fnvkit", "wordhash", "tallyhash", "glyphsum", "keymix", "hashlet", "sigil", "tagsum"]
 PREFIXES = ["/opt/{n}", "/srv/{n}", "/app/dist/{n}", "/usr/local/{n}-{v}"]

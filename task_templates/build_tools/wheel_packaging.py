@@ -18,8 +18,8 @@ import hashlib
 import json
 import random
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 
 PACKAGES = [
     "tariffcalc",

@@ -19,8 +19,8 @@ import shlex
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 
 NUMERIC = re.compile(r"-?[0-9]+(\.[0-9]+)?")
 LIMIT = re.compile(r"[0-9]+")

@@ -18,8 +18,8 @@ import re
 import shlex
 from dataclasses import dataclass
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 
 THEMES = [
     ("acctsum", "account"),

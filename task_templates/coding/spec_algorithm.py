@@ -18,8 +18,8 @@ import random
 import re
 import shlex
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 
 Case = dict  # {"args": [...], "stdin": str, "code": int, "stdout": str}
 

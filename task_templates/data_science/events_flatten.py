@@ -15,8 +15,8 @@ import json
 import random
 from datetime import UTC, datetime, timedelta, timezone
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.tasks.model import TaskFile
 
 TYPES = ["click", "view", "scroll", "purchase", "signup", "logout", "search", "share"]

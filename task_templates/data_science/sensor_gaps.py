@@ -14,8 +14,8 @@ import json
 import random
 from datetime import UTC, datetime, timedelta
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 
 KINDS = {  # name: (low, high, unit, typical value, spread)
     "temp": (-40.0, 85.0, "C", 21.0, 6.0),

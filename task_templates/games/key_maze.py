@@ -12,8 +12,8 @@ import json
 import random
 from collections import deque
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.tasks.model import TaskFile
 
 SETTINGS = {  # cells wide, cells high, doors, budget slack (None: no budget)

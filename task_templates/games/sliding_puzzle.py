@@ -11,8 +11,8 @@ from __future__ import annotations
 import json
 import random
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.tasks.model import TaskFile
 
 SETTINGS = {  # board size, random-walk lengths, limit factor

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import random
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 
 SETTINGS = {  # interior width, height, boxes, inner walls, reverse steps
     Difficulty.EASY: (6, 5, 1, 2, 60),

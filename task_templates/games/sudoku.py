@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import random
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 
 CLUES = {Difficulty.EASY: 40, Difficulty.MEDIUM: 31, Difficulty.HARD: 28}
 PUZZLES = ["/app/puzzle.txt", "/app/sudoku/puzzle.txt", "/app/games/sudoku.txt"]

@@ -19,8 +19,8 @@ import random
 import textwrap
 from dataclasses import dataclass, field
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 
 SITES = [
     "atlas",

@@ -19,8 +19,8 @@ import json
 import random
 from collections import Counter, defaultdict
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 
 SERVICES = ["ledger", "shopfront", "bookings", "billing", "tickets", "orders", "fulfil"]
 RESOURCES = ["orders", "invoices", "charges", "bookings", "payments", "sales"]

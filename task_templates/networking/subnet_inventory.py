@@ -15,8 +15,8 @@ import random
 from dataclasses import dataclass, field
 from functools import partial
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 
 SUBNET_WORDS = [
     "core",

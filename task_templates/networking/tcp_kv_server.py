@@ -16,8 +16,8 @@ import json
 import random
 import re
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 
 VERBS = {
     "set": ["SET", "PUT", "STORE"],

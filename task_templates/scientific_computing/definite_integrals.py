@@ -13,8 +13,8 @@ from __future__ import annotations
 import math
 import random
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 
 DIRS = ["/app/quad", "/app/integrals", "/app/calc", "/app/analysis", "/app/work"]
 INPUT_NAMES = ["integrals.txt", "table.txt", "problems.txt", "worklist.txt", "quadrature.txt"]

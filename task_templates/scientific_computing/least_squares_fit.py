@@ -15,8 +15,8 @@ import math
 import random
 from fractions import Fraction
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 
 DATA_DIRS = ["/app/data", "/app/lab", "/app/measurements", "/app/input"]
 OUT_DIRS = ["/app/fit", "/app/results", "/app/out", "/app/analysis"]

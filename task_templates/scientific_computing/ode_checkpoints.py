@@ -14,8 +14,8 @@ from __future__ import annotations
 import math
 import random
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 
 SPEC_DIRS = ["/app/model", "/app/sim", "/app/ode", "/app/problem", "/app/case"]
 OUT_DIRS = ["/app/out", "/app/results", "/app/output", "/app/run"]

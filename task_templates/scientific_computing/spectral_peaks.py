@@ -17,8 +17,8 @@ import math
 import random
 import wave
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.tasks.model import TaskFile
 
 DIRS = ["/app/signals", "/app/audio", "/app/recordings", "/app/capture", "/app/daq"]

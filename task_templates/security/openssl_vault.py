@@ -21,8 +21,8 @@ import shlex
 import tarfile
 from dataclasses import dataclass, field
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 
 WORDS = [
     "amber",

@@ -21,8 +21,8 @@ import random
 import textwrap
 from dataclasses import dataclass, field
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 
 APPS = ["acme", "ledgerly", "orbit", "pylon", "quanta", "helix", "nimbus", "tessera", "vantage"]
 HUMANS = [

@@ -16,8 +16,8 @@ import shlex
 from dataclasses import dataclass, field
 from datetime import date
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 
 TEAMS = [
     "orion",

@@ -20,8 +20,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta, timezone
 from functools import partial
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 
 APPS = [
     "payments",

@@ -32,8 +32,8 @@ from litecoder_harbor.task_templates.version_control._snippets import (
     distinguishing_cases,
 )
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 
 PACKAGES = ["parsely", "formkit", "yardstick", "quill", "sextant", "lodestar", "bramble"]
 BRANCH_FORMS = ["release/{v}", "release-{v}", "maint/{v}", "stable/{v}"]

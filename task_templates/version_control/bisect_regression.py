@@ -37,8 +37,8 @@ from litecoder_harbor.task_templates.version_control._snippets import (
     distinguishing_cases,
 )
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 
 PACKAGES = ["toolbelt", "handy", "utilkit", "kitbag", "sundries", "bricabrac", "odds", "trove"]
 MOVE_TARGETS = ["core", "common", "shared", "basics", "legacy"]

@@ -23,8 +23,8 @@ from litecoder_harbor.task_templates.version_control._githistory import (
     blob_id,
 )
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 
 PACKAGES = ["tally", "metrix", "statkit", "numbrella", "sumo", "reckon", "abacus", "meter"]
 THEMES = [

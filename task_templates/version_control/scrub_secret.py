@@ -28,8 +28,8 @@ from litecoder_harbor.task_templates.version_control._githistory import (
 from litecoder_harbor.task_templates.version_control._library import items, merge3
 from litecoder_harbor.task_templates.version_control._snippets import SNIPPETS, render_module
 
-from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.gen.templates import Instance, TemplateFamily, register
+from litecoder_harbor.tasks.conventions import Difficulty, Domain
 
 SERVICES = ["billing", "checkout", "ledger", "invoicer", "payouts", "storefront", "tickets"]
 REPLACEMENTS = ["***REMOVED***", "[REDACTED]", "<removed-secret>"]
