@@ -11,7 +11,7 @@ import pytest
 from harbor.models.trial.result import TrialResult
 
 from litecoder_harbor.errors import LitecoderError
-from litecoder_harbor.jobs.trials import AgentSpec, run_trials, stable_job_name
+from litecoder_harbor.jobs import AgentSpec, EnvironmentSpec, run_trials, stable_job_name
 
 pytestmark = pytest.mark.docker
 
@@ -79,7 +79,7 @@ def test_the_same_agents_beat_a_naive_verifier(sample_task, tmp_path):
 
 def test_environment_by_import_path_and_resume(sample_task, tmp_path):
     agents = [AgentSpec(name="oracle")]
-    env = "harbor.environments.docker.docker:DockerEnvironment"
+    env = EnvironmentSpec.parse("harbor.environments.docker.docker:DockerEnvironment")
     name = stable_job_name("resume", [sample_task], agents, env)
     first = run_trials([sample_task], agents, environment=env, jobs_dir=tmp_path, job_name=name)
     assert [o.reward for o in first] == [1.0]
@@ -97,6 +97,9 @@ def test_unknown_agent_and_environment_fail_before_any_trial(sample_task, tmp_pa
         run_trials([sample_task], [AgentSpec(name="terminator")], jobs_dir=tmp_path)
     with pytest.raises(LitecoderError, match="unknown environment type 'dokker'"):
         run_trials(
-            [sample_task], [AgentSpec(name="oracle")], environment="dokker", jobs_dir=tmp_path
+            [sample_task],
+            [AgentSpec(name="oracle")],
+            environment=EnvironmentSpec(name="dokker"),
+            jobs_dir=tmp_path,
         )
     assert list(tmp_path.iterdir()) == []
