@@ -599,7 +599,7 @@ def test_static_warnings_come_back_without_refusing():
     parsed = parse_files(reply, Stage.ENVIRONMENT)
     assert parsed.warnings == [
         "environment/Dockerfile line 2: pip package 'numpy' has no ==version "
-        "(pip packages installed in the image must be pinned with ==)"
+        "(packages installed in the image must be pinned (pip ==, npm @version; no curl | sh))"
     ]
 
 
