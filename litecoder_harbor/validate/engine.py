@@ -142,6 +142,7 @@ async def validate_tasks_async(
                 reports[path] = old.model_copy(
                     update={"task_dir": path, "static": reports[path].static}
                 )
+                judge(reports[path])  # weighs the fresh static findings against the probes
             else:
                 to_run.append(path)
         log(f"{len(loadable) - len(to_run)} task(s) already judged, {len(to_run)} to run")

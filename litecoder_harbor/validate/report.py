@@ -23,6 +23,11 @@ from litecoder_harbor.validate.static import Finding, Severity
 
 REPORT_NAME = "litecoder-validation.json"
 
+# Heuristic static rules and the attacks whose defeat proves the defence the rule looks for:
+# when every one of them ran and scored 0, execution outranks the heuristic. Rules that state
+# facts (Harbor cannot load the task, a COPY source is missing) are never in here.
+PROVEN_BY_ATTACKS = {"stale-reward": ("reward-preseed", "reward-daemon")}
+
 
 class Verdict(StrEnum):
     SOUND = "sound"
@@ -94,8 +99,10 @@ class ValidationReport(BaseModel):
 
 
 def judge(report: TaskReport) -> None:
-    """Set verdict and reason from the build and the probe results (most severe first)."""
+    """Set verdict and reason from the build and the probe results (most severe first), and
+    downgrade static errors the probes disproved."""
     by_probe = {p.probe: p for p in report.probes}
+    report.static = [_weighed(f, by_probe) for f in report.static]
     if report.build is not None and not report.build.ok:
         report.verdict, report.reason = Verdict.BROKEN, f"build failed: {report.build.error}"
         return
@@ -118,3 +125,19 @@ def judge(report: TaskReport) -> None:
     else:
         n_attacks = sum(p.probe.startswith("attack:") for p in report.probes)
         report.verdict, report.reason = Verdict.SOUND, f"oracle 1, nop 0, {n_attacks} attacks 0"
+
+
+def _weighed(finding: Finding, by_probe: dict[str, ProbeResult]) -> Finding:
+    """A heuristic error becomes a warning once the attacks that test it all scored 0."""
+    attacks = PROVEN_BY_ATTACKS.get(finding.rule)
+    if finding.severity != Severity.ERROR or attacks is None:
+        return finding
+    probes = [by_probe.get(f"attack:{a}") for a in attacks]
+    if not all(p is not None and p.passed and p.exception is None for p in probes):
+        return finding
+    return finding.model_copy(
+        update={
+            "severity": Severity.WARNING,
+            "message": f"{finding.message} (but {' and '.join(attacks)} scored 0)",
+        }
+    )
