@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from litecoder_harbor.cli.output import (
@@ -88,7 +89,11 @@ def show_report(report: ValidationReport, *, executed: bool) -> None:
     console.print(table)
     for task in report.tasks:
         for finding in task.static:
-            console.print(f"[dim]{task.task}:[/] {finding}", soft_wrap=True, highlight=False)
+            console.print(
+                f"[dim]{escape(task.task)}:[/] {escape(str(finding))}",
+                soft_wrap=True,
+                highlight=False,
+            )
     console.print(
         f"{sum(t.passed for t in report.tasks)}/{len(report.tasks)} task(s) passed ({report.seconds:.0f} s)"
     )
