@@ -278,6 +278,28 @@ def test_tests_copied_into_the_image_are_found(tmp_path, source):
     assert found["tests-in-image"] == [f"COPY {source}"]
 
 
+@pytest.mark.parametrize(
+    ("dockerfile", "baked"),
+    [
+        (FROM + "COPY tests/test_outputs.py /app/tests/\n", True),
+        (FROM + "COPY . /app\n", True),
+        (FROM + "COPY tests/test_app.py /app/tests/\n", False),  # the project's own test
+        (FROM + "COPY src /app/src\n", False),
+    ],
+)
+def test_only_the_verifiers_own_files_count_as_baked_in(tmp_path, dockerfile, baked):
+    files = {
+        "tests/test_outputs.py": "assert True\n",
+        "environment/tests/test_outputs.py": "assert True\n",
+        "environment/tests/test_app.py": "def test_app(): pass\n",
+        "environment/src/app.py": "",
+    }
+    found = rules(make_task(tmp_path, dockerfile=dockerfile, files=files))
+    assert ("tests-in-image" in found) is baked, found
+    if baked:
+        assert "tests/test_outputs.py" in found["tests-in-image"][0]
+
+
 def test_copy_from_outside_the_context_is_missing(tmp_path):
     task = make_task(tmp_path, dockerfile=f"{FROM}COPY ../data.csv /app/\n")
     assert rules(task)["copy-source-missing"] == [

@@ -41,15 +41,6 @@ def check_dockerfile(task_dir: Path) -> list[Finding]:
                     findings.append(
                         finding("unpinned-dependency", DOCKERFILE, problem, instruction.line)
                     )
-    for name in ("tests", "solution"):
-        if (env_dir / name).is_dir():
-            findings.append(
-                finding(
-                    "tests-in-image",
-                    f"environment/{name}",
-                    f"environment/{name}/ is inside the build context",
-                )
-            )
     return findings
 
 
@@ -58,7 +49,7 @@ def _copy_findings(copy: CopySource, env_dir: Path, patterns) -> list[Finding]:
         return []  # another stage, an image, a heredoc, a URL, or a variable set at build time
     where = f"{copy.keyword} {copy.source}"
     relative = posixpath.normpath(copy.resolved.lstrip("/") or ".")
-    if relative.split("/")[0] in {"tests", "solution"}:
+    if relative.split("/")[0] in {"tests", "solution"} and not (env_dir / relative).exists():
         return [finding("tests-in-image", DOCKERFILE, where, copy.line)]
     if relative == ".." or relative.startswith("../"):
         escaped = posixpath.normpath("environment/" + relative)
@@ -73,11 +64,22 @@ def _copy_findings(copy: CopySource, env_dir: Path, patterns) -> list[Finding]:
             )
         ]
     if relative == ".":
-        return []
-    matches = [p.relative_to(env_dir).as_posix() for p in env_dir.glob(relative) if p.exists()] or (
-        [relative] if (env_dir / relative).exists() else []
-    )
-    visible = [m for m in matches if not ignored(m, patterns)]
+        matches = ["."]
+    else:
+        matches = [
+            p.relative_to(env_dir).as_posix() for p in env_dir.glob(relative) if p.exists()
+        ] or ([relative] if (env_dir / relative).exists() else [])
+    visible = [m for m in matches if m == "." or not ignored(m, patterns)]
+    baked = [t for m in visible for t in _verifier_twins(env_dir, m, patterns)]
+    if baked:
+        return [
+            finding(
+                "tests-in-image",
+                DOCKERFILE,
+                f"{where} copies the verifier's or solution's {', '.join(baked[:3])}",
+                copy.line,
+            )
+        ]
     if visible:
         return []
     why = "excluded by environment/.dockerignore" if matches else "not in environment/"
@@ -89,3 +91,20 @@ def _copy_findings(copy: CopySource, env_dir: Path, patterns) -> list[Finding]:
             copy.line,
         )
     ]
+
+
+def _verifier_twins(env_dir: Path, copied: str, patterns) -> list[str]:
+    """Files a COPY of `copied` (a context path) takes from environment/tests/ or
+    environment/solution/ that are also files of the task's own tests/ or solution/: the
+    ground truth baked into the image. The project's own tests (not the verifier's) pass."""
+    task_dir = env_dir.parent
+    root = env_dir / copied
+    files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+    twins = []
+    for path in files:
+        relative = path.relative_to(env_dir).as_posix()
+        if relative.split("/")[0] not in {"tests", "solution"} or ignored(relative, patterns):
+            continue
+        if (task_dir / relative).is_file():
+            twins.append(relative)
+    return twins
