@@ -41,6 +41,15 @@ def check_dockerfile(task_dir: Path) -> list[Finding]:
                     findings.append(
                         finding("unpinned-dependency", DOCKERFILE, problem, instruction.line)
                     )
+    for name in ("tests", "solution"):  # one COPY . away from baking them in
+        if (env_dir / name).is_dir():
+            findings.append(
+                finding(
+                    "tests-in-image",
+                    f"environment/{name}",
+                    f"environment/{name}/ is inside the build context",
+                )
+            )
     return findings
 
 
