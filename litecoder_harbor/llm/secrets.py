@@ -13,7 +13,7 @@ import json
 import os
 import re
 from collections.abc import Iterable
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 DEFAULT_KEY_ENV: dict[str, str] = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
 """Where each provider's key is read from unless a config names another variable."""
@@ -34,11 +34,13 @@ Secret = tuple[str, str]
 
 
 def without_userinfo(url: str) -> str:
-    """`url` as it may be recorded: `http://user:key@host:8000/v1` -> `http://host:8000/v1`."""
-    parts = urlsplit(url)
-    if "@" not in parts.netloc:
-        return url
-    return urlunsplit(parts._replace(netloc=parts.netloc.rpartition("@")[2]))
+    """`url` as it may be recorded: `http://user:key@host:8000/v1` -> `http://host:8000/v1`,
+    also when the scheme is missing (`user:key@host/v1`), as in a URL about to be refused."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    authority, slash, path = rest.partition("/")
+    return f"{scheme}{sep}{authority.rpartition('@')[2]}{slash}{path}"
 
 
 def url_secrets(url: str | None) -> list[Secret]:
