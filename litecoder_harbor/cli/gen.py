@@ -201,20 +201,29 @@ def _gen_llm(spec, out, work, n, seed, api_base, environment, n_concurrent, forc
     if spec is None:
         raise LitecoderError("--backend llm needs --spec FILE", hint="see examples/domains.yaml")
     work = work or out.parent / f"{out.name}-work"
-    result = run_in_loop(
-        run_llm_gen(
-            load_spec(spec),
-            out=out,
-            work=work,
-            n=n,
-            seed=seed,
-            api_base=api_base,
-            environment=environment,
-            n_concurrent=n_concurrent,
-            force_new=force_new,
-            console=err_console,
+    try:
+        result = run_in_loop(
+            run_llm_gen(
+                load_spec(spec),
+                out=out,
+                work=work,
+                n=n,
+                seed=seed,
+                api_base=api_base,
+                environment=environment,
+                n_concurrent=n_concurrent,
+                force_new=force_new,
+                console=err_console,
+            )
         )
-    )
+    except KeyboardInterrupt:  # Ctrl-C: the loop cancelled the run; every file is whole
+        err_console.print(
+            f"[bold yellow]interrupted:[/] {work} keeps what was done; rerun the same command "
+            "to resume",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(130) from None
     console.print(result.summary.render())
     sampling = result.sampling_usage.total
     console.print(

@@ -29,11 +29,12 @@ from pydantic import (
 )
 
 from litecoder_harbor.errors import LitecoderError
+from litecoder_harbor.llm.config import ModelConfig, check_api_base
+from litecoder_harbor.llm.secrets import DEFAULT_KEY_ENV
 from litecoder_harbor.shares import exact_fraction, largest_remainder, sums_to_one
 from litecoder_harbor.tasks.conventions import Difficulty, Domain
 from litecoder_harbor.yamlfile import load_yaml_model
 
-DEFAULT_KEY_ENV = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _KEY_PREFIXES = ("sk-", "sk_", "xai-", "gsk_", "hf_", "ghp_", "github_pat_", "AIza")
 _SLUG = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -92,13 +93,30 @@ class ModelRef(_Strict):
         description="API protocol; openai covers any OpenAI-compatible server (vLLM, SGLang)."
     )
     model: str = Field(min_length=1)
-    api_base: str | None = Field(default=None, pattern=r"^https?://\S+$")
+    api_base: str | None = Field(
+        default=None, description="http(s) URL of the endpoint; default the provider's own."
+    )
     api_key_env: str | None = Field(
         default=None, description="Environment variable holding the key (default per provider)."
     )
     price: ModelPrice | None = Field(
         default=None, description="Unset: the model's calls count as free against the budget."
     )
+    timeout_s: float = Field(
+        default=ModelConfig.model_fields["timeout_s"].default,
+        gt=0,
+        description="Seconds to wait for one try's answer before trying again.",
+    )
+    max_attempts: int = Field(
+        default=ModelConfig.model_fields["max_attempts"].default,
+        ge=1,
+        description="Tries per request (429, 5xx, dropped connection, no answer in time).",
+    )
+
+    @field_validator("api_base")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_api_base(value)
 
     @field_validator("api_key_env")
     @classmethod

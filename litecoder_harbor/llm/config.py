@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from litecoder_harbor.llm.secrets import DEFAULT_KEY_ENV, without_userinfo
 
 Provider = Literal["openai", "anthropic"]
-
-DEFAULT_KEY_ENV: dict[str, str] = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
 
 
 class ModelConfig(BaseModel):
@@ -47,7 +48,9 @@ class ModelConfig(BaseModel):
     output_price_per_mtok: float = Field(default=0, ge=0, description="USD per 1M output tokens.")
     max_concurrency: int = Field(default=8, ge=1, description="Requests in flight at once.")
     max_attempts: int = Field(
-        default=6, ge=1, description="Tries per request, counting the first, on 429/5xx/network."
+        default=4,
+        ge=1,
+        description="Tries per request, counting the first, on 429/5xx/network/timeout.",
     )
     backoff_base_s: float = Field(
         default=1.0, ge=0, description="First retry waits about this long; doubling after."
@@ -55,7 +58,17 @@ class ModelConfig(BaseModel):
     backoff_max_s: float = Field(
         default=60.0, ge=0, description="Longest wait between tries, Retry-After included."
     )
-    timeout_s: float = Field(default=600.0, gt=0, description="Per-request timeout.")
+    timeout_s: float = Field(
+        default=120.0,
+        gt=0,
+        description="Longest wait for one try's answer; a server that takes the request and "
+        "never answers costs at most max_attempts times this.",
+    )
+
+    @field_validator("api_base")
+    @classmethod
+    def _http_url(cls, value: str | None) -> str | None:
+        return None if value is None else check_api_base(value)
 
     @model_validator(mode="before")
     @classmethod
@@ -69,3 +82,19 @@ class ModelConfig(BaseModel):
         return (
             input_tokens * self.input_price_per_mtok + output_tokens * self.output_price_per_mtok
         ) / 1_000_000
+
+
+def check_api_base(url: str) -> str:
+    """An endpoint URL the SDKs can call: http(s), with a host. The error shows the URL without
+    its userinfo, which may hold a key."""
+    shown = without_userinfo(url)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or "://" not in url:
+        raise ValueError(
+            f"{shown!r} is not an http(s) URL: write the scheme, e.g. http://{shown.split('://')[-1]}"
+        )
+    if any(ch.isspace() for ch in url):
+        raise ValueError(f"{shown!r} has whitespace in it")
+    if not parts.hostname:
+        raise ValueError(f"{shown!r} names no host, e.g. http://localhost:8000/v1")
+    return url

@@ -159,7 +159,7 @@ def test_backoff_doubles_with_jitter_up_to_a_cap(llm_stub, api_key, monkeypatch)
 
     monkeypatch.setattr(litecoder_harbor.llm.client.asyncio, "sleep", record)
     llm_stub.add(*[Fail(500)] * 4, Fail(429, retry_after="30"), "done")
-    run(chat_once(config(llm_stub, backoff_base_s=0.1, backoff_max_s=0.2)))
+    run(chat_once(config(llm_stub, backoff_base_s=0.1, backoff_max_s=0.2, max_attempts=6)))
 
     assert len(waits) == 5
     assert 0.05 <= waits[0] <= 0.1

@@ -39,7 +39,29 @@ class Disconnect:
     """Close the connection without answering, as a crashed or overloaded server does."""
 
 
-Scripted = str | Reply | Fail | Disconnect
+@dataclass
+class Raw:
+    """Send `body` as is with `status`, e.g. HTML from a proxy, bytes that are not UTF-8, or JSON
+    of the wrong shape (`Raw.json({"choices": []})`)."""
+
+    body: bytes
+    status: int = 200
+    content_type: str = "application/json"
+
+    @classmethod
+    def json(cls, payload: dict, status: int = 200) -> Raw:
+        return cls(json.dumps(payload).encode(), status)
+
+
+@dataclass
+class Hang:
+    """Take the request and answer nothing until `release` is set (or the server stops), as an
+    overloaded or wedged server does."""
+
+    release: threading.Event = field(default_factory=threading.Event)
+
+
+Scripted = str | Reply | Fail | Disconnect | Raw | Hang
 
 
 @dataclass
@@ -64,6 +86,7 @@ class StubLLM:
     missing_routes: set[str] = field(default_factory=set)
     requests: list[Request] = field(default_factory=list)
     max_in_flight: int = 0
+    stopping: threading.Event = field(default_factory=threading.Event)
     _in_flight: int = 0
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -89,6 +112,7 @@ class StubLLM:
         return self
 
     def stop(self) -> None:
+        self.stopping.set()  # hanging answers give up, so the server can shut down
         self._server.shutdown()
         self._server.server_close()
 
@@ -185,6 +209,13 @@ def _handler_for(stub: StubLLM) -> type[BaseHTTPRequestHandler]:
                 return self._send(404, _error(self.path, 404, f"no route {self.path}"))
             if scripted is None:
                 return self._send(400, _error(self.path, 400, "stub: no scripted reply left"))
+            if isinstance(scripted, Hang):
+                while not scripted.release.wait(0.05) and not stub.stopping.is_set():
+                    pass
+                self.close_connection = True
+                return None
+            if isinstance(scripted, Raw):
+                return self._send_bytes(scripted.status, scripted.body, scripted.content_type)
             if isinstance(scripted, Disconnect):
                 self.close_connection = True
                 self.connection.shutdown(socket.SHUT_RDWR)
@@ -199,9 +230,17 @@ def _handler_for(stub: StubLLM) -> type[BaseHTTPRequestHandler]:
             return self._send(200, _success(self.path, body, reply))
 
         def _send(self, status: int, payload: dict, headers: dict[str, str] | None = None) -> None:
-            data = json.dumps(payload).encode()
+            self._send_bytes(status, json.dumps(payload).encode(), "application/json", headers)
+
+        def _send_bytes(
+            self,
+            status: int,
+            data: bytes,
+            content_type: str,
+            headers: dict[str, str] | None = None,
+        ) -> None:
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Type", content_type)
             self.send_header("Content-Length", str(len(data)))
             for name, value in (headers or {}).items():
                 self.send_header(name, value)

@@ -18,6 +18,7 @@ from pydantic import BaseModel
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from litecoder_harbor.errors import LitecoderError
 from litecoder_harbor.gen.pipeline.execution import Execution
 from litecoder_harbor.gen.pipeline.records import RunInfo, StageStatus
 from litecoder_harbor.gen.pipeline.sampling import SampledTask, SamplingConfig, sample_and_judge
@@ -35,8 +36,9 @@ from litecoder_harbor.gen.pipeline.summary import RunSummary
 from litecoder_harbor.gen.pipeline.workdir import TaskHandle, WorkDir
 from litecoder_harbor.gen.spec import DomainSpec, ModelRef, Stage, plan_tasks
 from litecoder_harbor.jobs import LOCAL_DOCKER, EnvironmentSpec
-from litecoder_harbor.llm.client import LLMClient
-from litecoder_harbor.llm.config import ModelConfig
+from litecoder_harbor.llm.client import LLMClient, require_api_key
+from litecoder_harbor.llm.config import ModelConfig, check_api_base
+from litecoder_harbor.llm.secrets import url_secrets
 from litecoder_harbor.llm.usage import Usage, UsageLedger
 from litecoder_harbor.tasks.model import TaskDraft
 from litecoder_harbor.tasks.writer import check_task_folder, remove_debris, write_task
@@ -78,6 +80,8 @@ def model_config(ref: ModelRef, api_base: str | None, max_tokens: int) -> ModelC
         max_tokens=max_tokens,
         input_price_per_mtok=price.input_usd_per_mtok if price else 0.0,
         output_price_per_mtok=price.output_usd_per_mtok if price else 0.0,
+        timeout_s=ref.timeout_s,
+        max_attempts=ref.max_attempts,
     )
 
 
@@ -118,22 +122,33 @@ async def run_llm_gen(
     sampling: SamplingConfig | None = None,
     console: Console | None = None,
 ) -> GenSummary:
-    """Synthesize `n` tasks (default `spec.tasks`) into `out`, keeping state in `work`."""
+    """Synthesize `n` tasks (default `spec.tasks`) into `out`, keeping state in `work`.
+
+    Everything a run needs from the user (the endpoint URL, every model's key) is checked before
+    the work dir is touched."""
     console = console or Console(stderr=True)
+    if api_base is not None:
+        try:
+            check_api_base(api_base)
+        except ValueError as exc:
+            raise LitecoderError(f"--api-base: {exc}") from None
     check_task_folder(out)
-    if out.exists():
-        remove_debris(out)
     slots = plan_tasks(spec, n, seed)
     refs = {stage: spec.models.for_stage(stage) for stage in Stage}
+    limit = spec.budgets.max_tokens_per_call
+    configs = {stage: model_config(ref, api_base, limit) for stage, ref in refs.items()}
+    for config in set(configs.values()):
+        require_api_key(config)
+    if out.exists():
+        remove_debris(out)
     workdir = WorkDir.open(
         work,
         RunInfo.for_spec(spec, seed=seed, n=len(slots)),
         force_new=force_new,
         secret_envs={ref.key_env for ref in refs.values()},
+        secrets=[s for config in set(configs.values()) for s in url_secrets(config.api_base)],
     )
     handles = [workdir.task(slot) for slot in slots]
-    limit = spec.budgets.max_tokens_per_call
-    configs = {stage: model_config(ref, api_base, limit) for stage, ref in refs.items()}
     sampling_usage = workdir.load_record(SAMPLING_USAGE, UsageLedger) or UsageLedger()
     execution = Execution(work / "jobs", environment=environment, n_concurrent=n_concurrent)
     bars = _Bars(console, len(slots))
@@ -177,9 +192,15 @@ async def run_llm_gen(
                 bars.update(handles)
 
             open_tasks = [h for h in handles if not h.concluded]
-            async with asyncio.TaskGroup() as group:
-                for handle in open_tasks:
-                    group.create_task(one(handle))
+            try:
+                async with asyncio.TaskGroup() as group:
+                    for handle in open_tasks:
+                        group.create_task(one(handle))
+            except* LitecoderError as failures:  # e.g. an endpoint gone: one line, not a group
+                first: BaseException = failures
+                while isinstance(first, BaseExceptionGroup):
+                    first = first.exceptions[0]
+                raise first from None
         execution.remove_images()
 
     states = workdir.states()

@@ -44,9 +44,18 @@ class _Record(BaseModel):
 # --- run.json ---------------------------------------------------------------------------------
 
 
+PATIENCE_FIELDS = ("timeout_s", "max_attempts")
+"""How long to wait for a model decides nothing about the tasks: changing it resumes the run."""
+
+
 def spec_hash(spec: DomainSpec) -> str:
     """Hash of what the spec says, not how it is written: comments and key order don't count."""
-    canonical = json.dumps(spec.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    data = spec.model_dump(mode="json")
+    for ref in data["models"].values():
+        for field in PATIENCE_FIELDS:
+            if ref is not None:
+                ref.pop(field, None)
+    canonical = json.dumps(data, sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(canonical.encode()).hexdigest()
 
 

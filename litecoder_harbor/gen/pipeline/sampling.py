@@ -32,7 +32,7 @@ from pydantic import (
 
 from litecoder_harbor.errors import LitecoderError
 from litecoder_harbor.gen.spec import DomainEntry, DomainSpec, Stage, Subtopic, TaskSlot
-from litecoder_harbor.llm import LLMClient, LLMHTTPError, Reply
+from litecoder_harbor.llm import LLMClient, LLMHTTPError, LLMReplyError, Reply
 from litecoder_harbor.tasks.conventions import Difficulty, Domain
 
 Mode = Literal["completion", "chat"]
@@ -457,19 +457,18 @@ async def judge_task(
     """Ask the judge; a reply that does not parse gets one repair round with the parse error.
     None when the repaired reply does not parse either."""
     messages = judge_messages(spec, slot, text)
-    reply = await client.chat(messages, stage=Stage.JUDGE.value)
+    reply = await _judge_answer(client, messages)
     repaired = False
     try:
-        parsed = parse_judge_reply(reply.text)
+        parsed = parse_judge_reply(reply)
     except JudgeParseError as error:
         repair = JUDGE_REPAIR.format(error=error, format=JUDGE_FORMAT)
         messages += [
-            {"role": "assistant", "content": reply.text or "(empty reply)"},
+            {"role": "assistant", "content": reply or "(empty reply)"},
             {"role": "user", "content": repair},
         ]
-        reply = await client.chat(messages, stage=Stage.JUDGE.value)
         try:
-            parsed = parse_judge_reply(reply.text)
+            parsed = parse_judge_reply(await _judge_answer(client, messages))
         except JudgeParseError:
             return None
         repaired = True
@@ -479,6 +478,15 @@ async def judge_task(
         min_score=min_score,
         repaired=repaired,
     )
+
+
+async def _judge_answer(client: LLMClient, messages: list[dict[str, str]]) -> str:
+    """The judge's reply; an answer that is no reply at all (not JSON, no content) reads as an
+    empty one, which gets the repair round like any reply that does not parse."""
+    try:
+        return (await client.chat(messages, stage=Stage.JUDGE.value)).text
+    except LLMReplyError:
+        return ""
 
 
 def _judge_rejection(verdict: JudgeVerdict) -> str:
@@ -584,10 +592,14 @@ async def sample_and_judge(
             **fields,
         )
 
-    def draw(slot: TaskSlot, attempt: int) -> Coroutine[Any, Any, tuple[Reply, Mode]]:
+    async def draw(slot: TaskSlot, attempt: int) -> tuple[Reply | str, Mode]:
+        """The draw's reply, or why the endpoint's answer was no reply at all."""
         rng = random.Random(f"{seed}/{slot.slot_id}/{attempt}")
         system = system_message(spec, slot, rng, config.examples_per_draw)
-        return sampler.draw(system, sample=rng.randrange(2**31))
+        try:
+            return await sampler.draw(system, sample=rng.randrange(2**31))
+        except LLMReplyError as exc:
+            return exc.message, sampler.mode or "completion"
 
     pending = [slot for slot in slots if slot.slot_id not in done]
     for attempt in range(limit):
@@ -597,7 +609,10 @@ async def sample_and_judge(
         to_judge: list[tuple[TaskSlot, str]] = []
         for slot, (reply, mode) in zip(pending, draws, strict=True):
             modes[slot.slot_id] = mode
-            text, reason = clean_task_text(reply.text, reply.finish_reason, config)
+            if isinstance(reply, str):
+                text, reason = "", reply
+            else:
+                text, reason = clean_task_text(reply.text, reply.finish_reason, config)
             if reason is None and (twin := kept.match(text)) is not None:
                 reason = f"near-duplicate of {twin[0]} (Jaccard {twin[1]:.2f})"
             if reason is None:

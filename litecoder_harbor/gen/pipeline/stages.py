@@ -31,7 +31,7 @@ from litecoder_harbor.gen.pipeline.replies import (
 from litecoder_harbor.gen.pipeline.sampling import SampledTask
 from litecoder_harbor.gen.pipeline.workdir import TaskHandle
 from litecoder_harbor.gen.spec import DomainSpec, Stage
-from litecoder_harbor.llm.client import LLMClient, Reply
+from litecoder_harbor.llm.client import LLMClient, LLMReplyError, Reply
 from litecoder_harbor.tasks.conventions import dockerfile_prefix
 from litecoder_harbor.tasks.model import TaskDraft, TaskFile
 from litecoder_harbor.validate import ATTACKS, Verdict, read_instruction
@@ -169,10 +169,14 @@ async def ask(
     ctx: StageContext, stage: Stage, messages: list[dict[str, str]], round_: int
 ) -> Reply:
     """One model call, within budget, kept in the work dir. Each round is its own draw, so a
-    repair that repeats a request is not answered from the cache with the same failure."""
+    repair that repeats a request is not answered from the cache with the same failure. An
+    answer that is no reply at all (not JSON, no content) fails the round like a bad reply."""
     ctx.budget.check()
     client = ctx.client_for(stage)
-    reply = await client.chat(messages, stage=stage.value, sample=round_)
+    try:
+        reply = await client.chat(messages, stage=stage.value, sample=round_)
+    except LLMReplyError as exc:
+        raise CheckFailed("unusable answer from the endpoint", exc.message) from None
     ctx.handle.record_exchange(messages, reply, model=client.config)
     return reply
 
@@ -211,8 +215,8 @@ async def run_rounds[T](
                     "complete.",
                 },
             ]
-        reply = await ask(ctx, stage, messages, start.round)
         try:
+            reply = await ask(ctx, stage, messages, start.round)
             result = await check(reply)
         except ReplyError as exc:
             errors, kind = exc.reasons, getattr(exc, "kind", "unusable reply")

@@ -24,7 +24,6 @@ writer. The models of its files are in `records`, the end-of-run table in `summa
 from __future__ import annotations
 
 import base64
-import json
 import os
 import re
 import shutil
@@ -51,18 +50,15 @@ from litecoder_harbor.gen.pipeline.records import (
     utc_now,
 )
 from litecoder_harbor.gen.pipeline.summary import RunSummary
-from litecoder_harbor.gen.spec import DEFAULT_KEY_ENV, Stage, TaskSlot
+from litecoder_harbor.gen.spec import Stage, TaskSlot
 from litecoder_harbor.llm.cache import CachedReply
 from litecoder_harbor.llm.client import ChatMessage
 from litecoder_harbor.llm.config import ModelConfig
+from litecoder_harbor.llm.secrets import Secret, key_values, redact, redact_bytes
 from litecoder_harbor.llm.usage import Usage
 from litecoder_harbor.tasks.model import TaskDraft, TaskFile
 from litecoder_harbor.tasks.writer import materialize
 from litecoder_harbor.validate import Verdict
-
-KEY_ENVS = frozenset(DEFAULT_KEY_ENV.values())
-MIN_SECRET_LENGTH = 8
-"""Shorter values are not real keys, and scrubbing them would mangle ordinary text."""
 
 TMP_DIR_PREFIX = ".tmp-"
 _SLOT_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -73,28 +69,22 @@ _EXCHANGE = re.compile(r"^(?P<stage>[a-z]+)-(?P<round>\d+)-(?P<n>\d+)\.json$")
 
 
 class _Writer:
-    """Writes files whole (temporary name, then rename) and never with a key value in them."""
+    """Writes files whole (temporary name, then rename) and never with a key value in them:
+    neither the value of a key variable (read when writing, so a key set later counts) nor one
+    of `secrets` (e.g. the password in an endpoint URL)."""
 
-    def __init__(self, secret_envs: Iterable[str]):
-        self.names = KEY_ENVS | frozenset(secret_envs)
+    def __init__(self, secret_envs: Iterable[str], secrets: Iterable[Secret] = ()):
+        self.names = frozenset(secret_envs)
+        self.fixed = list(secrets)
 
-    def _secrets(self) -> list[tuple[str, str]]:
-        """(variable, value) of every key variable set now; `*_API_KEY` counts as one too."""
-        names = self.names | {name for name in os.environ if name.endswith("_API_KEY")}
-        found = [(name, os.environ.get(name, "")) for name in names]
-        found = [(name, value) for name, value in found if len(value) >= MIN_SECRET_LENGTH]
-        return sorted(found, key=lambda item: -len(item[1]))  # a key inside another: longest first
+    def _secrets(self) -> list[Secret]:
+        return [*key_values(self.names), *self.fixed]
 
     def scrub(self, text: str) -> str:
-        for name, value in self._secrets():
-            for form in {value, json.dumps(value)[1:-1]}:  # as is, and escaped inside JSON
-                text = text.replace(form, f"[redacted {name}]")
-        return text
+        return redact(text, self._secrets())
 
     def scrub_bytes(self, data: bytes) -> bytes:
-        for name, value in self._secrets():
-            data = data.replace(value.encode(), f"[redacted {name}]".encode())
-        return data
+        return redact_bytes(data, self._secrets())
 
     def write(self, path: Path, text: str) -> None:
         atomic_write(path, self.scrub(text), durable=True)
@@ -183,18 +173,21 @@ class WorkDir:
         *,
         force_new: bool = False,
         secret_envs: Iterable[str] = (),
+        secrets: Iterable[Secret] = (),
     ) -> WorkDir:
         """Create `path` for this run, or resume the run it holds.
 
         A work dir made with another spec, seed, n or pipeline version is refused with a
         LitecoderError naming run.json and the field, unless `force_new`: then the old run moves
-        to `superseded/<created>-<spec hash>-s<seed>/` and a new one starts. `secret_envs` adds variables
-        whose values must never be written (spec models' `api_key_env`s) to the known ones.
+        to `superseded/<created>-<spec hash>-s<seed>/` and a new one starts. A run that produced
+        nothing yet (it failed before its first reply: no key, no endpoint) fixes nothing: the
+        new run silently takes its place. `secret_envs` adds variables whose values must never
+        be written (spec models' `api_key_env`s) to the known ones, `secrets` further values.
         """
         root = Path(path)
         if root.exists() and not root.is_dir():
             raise LitecoderError(f"work dir {root} is a file, not a folder")
-        writer = _Writer(secret_envs)
+        writer = _Writer(secret_envs, secrets)
         run_file = root / "run.json"
         _clean_debris(root)
         if run_file.exists():
@@ -203,9 +196,12 @@ class WorkDir:
             differing = [f for f in RUN_IDENTITY if getattr(stored, f) != getattr(run_info, f)]
             if not differing:
                 return cls(root, stored, writer)
-            if not force_new:
+            if not _produced_anything(root):
+                shutil.rmtree(root / "tasks", ignore_errors=True)
+            elif not force_new:
                 raise _mismatch(run_file, stored, run_info, differing)
-            _supersede(root, stored)
+            else:
+                _supersede(root, stored)
         elif (root / "tasks").exists() and any((root / "tasks").iterdir()):
             raise LitecoderError(
                 f"{run_file} is missing, but {root / 'tasks'} holds task state",
@@ -287,6 +283,22 @@ def _mismatch(
         f"{shown(stored, first)}, this run has {shown(wanted, first)}",
         hint="resume with the same spec, --seed and --n, choose another work dir, or pass "
         "--force-new to start over (the old run is kept under superseded/)",
+    )
+
+
+def _produced_anything(root: Path) -> bool:
+    """Whether the run in `root` has anything to lose: a file of a task's besides its
+    state.json (an exchange, a draft, the sampled request), or a stage it finished."""
+    tasks = root / "tasks"
+    if not tasks.is_dir():
+        return False
+    for path in tasks.rglob("*"):
+        if path.is_file() and path.name != "state.json":
+            return True
+    return any(
+        record.is_finished
+        for path in tasks.glob("*/state.json")
+        for record in _read(path, TaskState, TaskHandle.STATE_HINT).stages.values()
     )
 
 

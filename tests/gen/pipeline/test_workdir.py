@@ -291,7 +291,7 @@ def test_a_failed_write_leaves_the_previous_file_whole(tmp_path, monkeypatch):
     ],
 )
 def test_work_dir_of_another_run_is_refused(tmp_path, change, field):
-    WorkDir.open(tmp_path, RUN).task(make_slot())
+    run_pipeline(tmp_path, make_slot())
     with pytest.raises(LitecoderError) as caught:
         WorkDir.open(tmp_path, RUN.model_copy(update=change))
     message = str(caught.value)

@@ -1,0 +1,82 @@
+"""Keeping credentials out of everything a run records or shows.
+
+A key can reach us three ways besides its environment variable: inside an endpoint URL
+(`http://user:key@host/v1`), echoed back in a server's error message, or pasted into a prompt.
+URLs are recorded without their userinfo; text is scrubbed of the values of key variables and
+of URL passwords (`redact`), and text a server sent also of anything shaped like a key
+(`scrub_server_text`), since a server may echo a key we never knew about.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from collections.abc import Iterable
+from urllib.parse import urlsplit
+
+DEFAULT_KEY_ENV: dict[str, str] = {"openai": "OPENAI_API_KEY", "anthropic": "ANTHROPIC_API_KEY"}
+"""Where each provider's key is read from unless a config names another variable."""
+KEY_ENVS = frozenset(DEFAULT_KEY_ENV.values())
+"""Always treated as secret; so is every other `*_API_KEY` variable set at the time."""
+MIN_SECRET_LENGTH = 8
+"""Shorter values are not real keys, and scrubbing them would mangle ordinary text."""
+
+_KEY_SHAPES = re.compile(
+    r"\b(?:sk|sk-ant|sk-proj|xai|gsk|hf|ghp|github_pat)[-_][A-Za-z0-9_\-]{8,}"
+    r"|\bAIza[0-9A-Za-z_\-]{20,}"
+    r"|(?i:bearer|basic)\s+[A-Za-z0-9._~+/=\-]{8,}"
+)
+_USERINFO = re.compile(r"(?<=://)[^/\s@]+@")
+
+Secret = tuple[str, str]
+"""(what it is, its value), e.g. ("OPENAI_API_KEY", "sk-..."); the name shows where it was."""
+
+
+def without_userinfo(url: str) -> str:
+    """`url` as it may be recorded: `http://user:key@host:8000/v1` -> `http://host:8000/v1`,
+    also when the scheme is missing (`user:key@host/v1`), as in a URL about to be refused."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    authority, slash, path = rest.partition("/")
+    return f"{scheme}{sep}{authority.rpartition('@')[2]}{slash}{path}"
+
+
+def url_secrets(url: str | None) -> list[Secret]:
+    """The password (or lone token) in a URL's userinfo, to scrub wherever it might appear."""
+    if not url:
+        return []
+    parts = urlsplit(url)
+    value = parts.password or parts.username
+    return [("api_base password", value)] if value and len(value) >= MIN_SECRET_LENGTH else []
+
+
+def key_values(names: Iterable[str] = ()) -> list[Secret]:
+    """The values of `names`, of the usual key variables and of every `*_API_KEY` set now."""
+    wanted = KEY_ENVS | set(names) | {name for name in os.environ if name.endswith("_API_KEY")}
+    return [(name, os.environ.get(name, "")) for name in sorted(wanted)]
+
+
+def redact(text: str, secrets: Iterable[Secret]) -> str:
+    """`text` with every secret's value (as is, and escaped as inside JSON) replaced by
+    `[redacted <name>]`; the longest first, so a key inside another goes with it."""
+    usable = [(name, value) for name, value in secrets if len(value) >= MIN_SECRET_LENGTH]
+    for name, value in sorted(usable, key=lambda item: -len(item[1])):
+        for form in {value, json.dumps(value)[1:-1]}:
+            text = text.replace(form, f"[redacted {name}]")
+    return text
+
+
+def redact_bytes(data: bytes, secrets: Iterable[Secret]) -> bytes:
+    usable = [(name, value) for name, value in secrets if len(value) >= MIN_SECRET_LENGTH]
+    for name, value in sorted(usable, key=lambda item: -len(item[1])):
+        data = data.replace(value.encode(), f"[redacted {name}]".encode())
+    return data
+
+
+def scrub_server_text(text: str, secrets: Iterable[Secret]) -> str:
+    """What a server said (an error message), fit to show and store: known secrets redacted,
+    then anything that looks like a key, a bearer token or URL userinfo."""
+    text = redact(_USERINFO.sub("[redacted]@", text), [*secrets, *key_values()])
+    return _KEY_SHAPES.sub("[redacted]", text)
