@@ -12,3 +12,12 @@ class LitecoderError(Exception):
         self.message = message
         self.hint = hint
         super().__init__(message if hint is None else f"{message} ({hint})")
+
+
+class Interrupted(LitecoderError):
+    """Ctrl-C or SIGTERM ended a run after its clean-up; the exit code is the shell's for the
+    signal (130 for SIGINT, 143 for SIGTERM)."""
+
+    def __init__(self, signum: int):
+        self.exit_code = 128 + signum
+        super().__init__("interrupted", hint="rerun the same command to resume")

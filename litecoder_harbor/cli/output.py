@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import signal
 from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated
@@ -10,7 +11,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from litecoder_harbor.errors import LitecoderError
+from litecoder_harbor.errors import Interrupted, LitecoderError
 
 console = Console()
 err_console = Console(stderr=True)
@@ -21,17 +22,21 @@ def log(line: str) -> None:
 
 
 def one_line_errors(command: Callable) -> Callable:
-    """Bad input ends in one line on stderr naming what is wrong and how to fix it, exit 2."""
+    """Bad input ends in one line on stderr naming what is wrong and how to fix it, exit 2;
+    Ctrl-C or SIGTERM in one line too, with the shell's exit code for the signal."""
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
             return command(*args, **kwargs)
+        except KeyboardInterrupt:
+            error: LitecoderError = Interrupted(signal.SIGINT)
         except LitecoderError as exc:
-            err_console.print(
-                f"[bold red]error:[/] {exc}", markup=True, highlight=False, soft_wrap=True
-            )
-            raise typer.Exit(exc.exit_code) from None
+            error = exc
+        err_console.print(
+            f"[bold red]error:[/] {error}", markup=True, highlight=False, soft_wrap=True
+        )
+        raise typer.Exit(error.exit_code) from None
 
     return wrapper
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import json
+import signal
 import uuid
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
@@ -22,6 +23,7 @@ from harbor.models.trial.result import TrialResult
 from harbor.publisher.packager import Packager
 from pydantic import BaseModel, Field
 
+from litecoder_harbor.errors import Interrupted
 from litecoder_harbor.jobs.agents import AgentSpec
 from litecoder_harbor.jobs.environment import LOCAL_DOCKER, EnvironmentSpec
 
@@ -119,12 +121,46 @@ async def run_trials_async(
     job = await Job.create(config)
     if on_trial_ended is not None:
         job.on_trial_ended(on_trial_ended)
-    result = await job.run()
+    before = asyncio.all_tasks()
+    try:
+        result = await job.run()
+    except asyncio.CancelledError:
+        await _settle(asyncio.all_tasks() - before)
+        raise
     job_dir = config.jobs_dir / config.job_name
     return [TrialOutcome.from_harbor(trial, job_dir) for trial in result.trial_results]
 
 
+CLEANUP_GRACE_SEC = 300
+"""How long an interrupted job may take to stop and remove its trials' containers."""
+
+
+async def _settle(tasks: set[asyncio.Task]) -> None:
+    """Wait for the tasks a cancelled job left: Harbor shields each trial's environment stop
+    (compose down, its network and image) from the cancellation, but only a running loop lets
+    them finish."""
+    current = asyncio.current_task()
+    pending = [task for task in tasks if task is not current and not task.done()]
+    if pending:
+        await asyncio.wait(pending, timeout=CLEANUP_GRACE_SEC)
+
+
 _loop_runner: asyncio.Runner | None = None
+
+
+async def _cancelled_by_sigterm[T](coroutine: Coroutine[Any, Any, T]) -> T:
+    """SIGTERM cancels the run as Ctrl-C does, so every trial cleans up instead of being
+    killed with its containers still up."""
+    loop = asyncio.get_running_loop()
+    task = asyncio.current_task()
+    try:
+        loop.add_signal_handler(signal.SIGTERM, task.cancel, "SIGTERM")
+    except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
+        return await coroutine
+    try:
+        return await coroutine
+    finally:
+        loop.remove_signal_handler(signal.SIGTERM)
 
 
 def run_in_loop[T](coroutine: Coroutine[Any, Any, T]) -> T:
@@ -133,11 +169,17 @@ def run_in_loop[T](coroutine: Coroutine[Any, Any, T]) -> T:
     Harbor's Docker environment keeps its per-image build locks in a class attribute; a lock
     bound to the loop of an earlier `asyncio.run` fails ("bound to a different event loop")
     when a later job contends for it, so every synchronous entry point shares this loop.
+    Ctrl-C or SIGTERM ends the run with `Interrupted` once its trials have cleaned up.
     """
     global _loop_runner
     if _loop_runner is None:
         _loop_runner = asyncio.Runner()  # left open at exit: closing it then needs a new thread
-    return _loop_runner.run(coroutine)
+    try:
+        return _loop_runner.run(_cancelled_by_sigterm(coroutine))
+    except asyncio.CancelledError:
+        raise Interrupted(signal.SIGTERM) from None
+    except KeyboardInterrupt:
+        raise Interrupted(signal.SIGINT) from None
 
 
 def run_trials(
