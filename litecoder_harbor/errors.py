@@ -18,6 +18,7 @@ class Interrupted(LitecoderError):
     """Ctrl-C or SIGTERM ended a run after its clean-up; the exit code is the shell's for the
     signal (130 for SIGINT, 143 for SIGTERM)."""
 
-    def __init__(self, signum: int):
+    def __init__(self, signum: int, hint: str = "rerun the same command to resume"):
+        self.signum = signum
         self.exit_code = 128 + signum
-        super().__init__("interrupted", hint="rerun the same command to resume")
+        super().__init__("interrupted", hint=hint)

@@ -20,7 +20,7 @@ from litecoder_harbor.cli.output import (
     one_line_errors,
 )
 from litecoder_harbor.cli.validate import show_report
-from litecoder_harbor.errors import LitecoderError
+from litecoder_harbor.errors import Interrupted, LitecoderError
 
 spec_app = typer.Typer(help="Domain specifications for the LLM backend.", no_args_is_help=True)
 
@@ -216,14 +216,9 @@ def _gen_llm(spec, out, work, n, seed, api_base, environment, n_concurrent, forc
                 console=err_console,
             )
         )
-    except KeyboardInterrupt:  # Ctrl-C: the loop cancelled the run; every file is whole
-        err_console.print(
-            f"[bold yellow]interrupted:[/] {work} keeps what was done; rerun the same command "
-            "to resume",
-            highlight=False,
-            soft_wrap=True,
-        )
-        raise typer.Exit(130) from None
+    except Interrupted as stop:  # the loop cancelled the run; every file is whole
+        hint = f"{work} keeps what was done; rerun the same command to resume"
+        raise Interrupted(stop.signum, hint=hint) from None
     console.print(result.summary.render())
     sampling = result.sampling_usage.total
     console.print(
