@@ -12,11 +12,13 @@ import hashlib
 import json
 import signal
 import uuid
+import warnings
 from collections.abc import Awaitable, Callable, Coroutine
 from pathlib import Path
 from typing import Any
 
 from harbor import Job, JobConfig
+from harbor.environments.base import BaseEnvironment
 from harbor.models.job.config import RetryConfig
 from harbor.models.trial.config import TaskConfig as TrialTaskConfig
 from harbor.models.trial.result import TrialResult
@@ -135,12 +137,17 @@ CLEANUP_GRACE_SEC = 300
 """How long an interrupted job may take to stop and remove its trials' containers."""
 
 
+def _runs_an_environment(task: asyncio.Task) -> bool:
+    """The task runs a method of a Harbor environment (a shielded `stop`, say)."""
+    frame = getattr(task.get_coro(), "cr_frame", None)
+    return frame is not None and isinstance(frame.f_locals.get("self"), BaseEnvironment)
+
+
 async def _settle(tasks: set[asyncio.Task]) -> None:
-    """Wait for the tasks a cancelled job left: Harbor shields each trial's environment stop
+    """Wait for the environment stops a cancelled job left: Harbor shields each trial's stop
     (compose down, its network and image) from the cancellation, but only a running loop lets
-    them finish."""
-    current = asyncio.current_task()
-    pending = [task for task in tasks if task is not current and not task.done()]
+    them finish. Other tasks it left (LiteLLM's logging worker, say) may run forever."""
+    pending = [task for task in tasks if not task.done() and _runs_an_environment(task)]
     if pending:
         await asyncio.wait(pending, timeout=CLEANUP_GRACE_SEC)
 
@@ -176,10 +183,12 @@ def run_in_loop[T](coroutine: Coroutine[Any, Any, T]) -> T:
         _loop_runner = asyncio.Runner()  # left open at exit: closing it then needs a new thread
     try:
         return _loop_runner.run(_cancelled_by_sigterm(coroutine))
-    except asyncio.CancelledError:
-        raise Interrupted(signal.SIGTERM) from None
-    except KeyboardInterrupt:
-        raise Interrupted(signal.SIGINT) from None
+    except (asyncio.CancelledError, KeyboardInterrupt) as stop:
+        # Model calls cut short by the cancellation are collected later; their "never
+        # awaited" warnings would bury the one line that says what happened.
+        warnings.filterwarnings("ignore", "coroutine .* was never awaited", RuntimeWarning)
+        signum = signal.SIGINT if isinstance(stop, KeyboardInterrupt) else signal.SIGTERM
+        raise Interrupted(signum) from None
 
 
 def run_trials(

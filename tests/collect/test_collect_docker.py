@@ -9,6 +9,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ import pytest
 import yaml
 from conftest import LITECODER, bare_task, run_cli
 from harbor.models.trial.result import TrialResult
+from support.interrupt import assert_clean_interruption, interrupt_once_running
 
 from litecoder_harbor.collect.plan import default_config_path
 from litecoder_harbor.scaffolds.claude_code import CLAUDE_CODE_VERSION
@@ -154,6 +156,18 @@ def test_a_looping_teacher_is_stopped_and_marked(three_tasks, teacher, tmp_path)
     assert report["turns"] == 5  # the sixth model call never happened
     assert result.verifier_result.rewards["reward"] == 0.0
     assert json.loads((out / "summary.json").read_text())["scaffolds"][0]["looping"] == 1
+
+
+def test_sigterm_mid_collect_leaves_nothing_running(three_tasks, teacher, tmp_path):
+    """The reported case: a collect stopped by SIGTERM while its teacher loops left its
+    containers, images and networks behind."""
+    url, _ = teacher
+    command = [str(LITECODER), "collect", "--tasks", str(three_tasks),
+               "--model", "openai/teacher-loop", "--api-base", url, "--mix", "terminus-2=1",
+               "--out", str(tmp_path / "jobs")]  # fmt: skip
+    result = interrupt_once_running(command, signal.SIGTERM, env={"OPENAI_API_KEY": CANARY_KEY})
+    print(f"\ncollect stopped and cleaned up in {result.seconds_to_stop:.1f} s")
+    assert_clean_interruption(result, signal.SIGTERM)
 
 
 def test_install_never_fails_setup_on_an_image_without_tmux(teacher, tmp_path):
