@@ -8,7 +8,14 @@ from typing import Annotated
 
 import typer
 
-from litecoder_harbor.cli.output import EnvOption, console, log, one_line_errors
+from litecoder_harbor.cli.output import (
+    EnvOption,
+    check_count,
+    check_output_folder,
+    console,
+    log,
+    one_line_errors,
+)
 
 teacher_app = typer.Typer(help="The scripted teacher (a development tool).", no_args_is_help=True)
 
@@ -48,6 +55,9 @@ def collect(
     import os
 
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no fetch at import
+    check_count(k, "-k")
+    check_count(n_concurrent, "--n-concurrent")
+    check_output_folder(out, "--out")
     from litecoder_harbor.collect import (
         collect_async,
         default_config_path,

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from litecoder_harbor.cli.output import console, log, one_line_errors
+from litecoder_harbor.cli.output import console, log, one_line_errors, shown
 
 STATUS_STYLE = {"ok": "[green]ok  [/]", "warn": "[yellow]warn[/]", "fail": "[red]FAIL[/]"}
 
@@ -22,7 +22,8 @@ def doctor() -> None:
     width = max(len(check.name) for check in checks)
     for check in checks:
         fix = f"  [bold]fix:[/] {check.fix}" if check.fix and check.status != "ok" else ""
-        line = f"{STATUS_STYLE[check.status]} {check.name:<{width}}  {check.detail}{fix}"
+        detail = shown(check.detail)  # may quote an engine's or endpoint's error
+        line = f"{STATUS_STYLE[check.status]} {check.name:<{width}}  {detail}{fix}"
         console.print(line, soft_wrap=True, highlight=False)
     if any(check.status == "fail" and check.required for check in checks):
         raise typer.Exit(1)

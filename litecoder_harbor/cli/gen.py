@@ -14,13 +14,22 @@ from litecoder_harbor.cli.output import (
     ConcurrencyOption,
     EnvOption,
     JobsDirOption,
+    check_count,
+    check_output_folder,
     console,
     err_console,
     log,
     one_line_errors,
+    shown,
 )
 from litecoder_harbor.cli.validate import show_report
 from litecoder_harbor.errors import Interrupted, LitecoderError
+
+BACKEND_OPTIONS = {
+    "template": ("--family", "--domain", "--difficulty", "--overwrite", "--validate"),
+    "llm": ("--spec", "--api-base", "--work", "--force-new"),
+}
+"""The options only one backend reads; the other would silently ignore them."""
 
 spec_app = typer.Typer(help="Domain specifications for the LLM backend.", no_args_is_help=True)
 
@@ -49,8 +58,10 @@ def spec_check(
 ) -> None:
     """Check a domain spec and show how a run of --n tasks would be split."""
     from litecoder_harbor.gen import Stage, load_spec, plan_tasks
+    from litecoder_harbor.llm.secrets import without_userinfo
     from litecoder_harbor.tasks.conventions import Difficulty
 
+    check_count(n, "--n")
     spec = load_spec(path)
     slots = plan_tasks(spec, n, seed)
     planned = Counter((s.domain, s.difficulty) for s in slots)
@@ -92,10 +103,10 @@ def spec_check(
         price = ref.price and f"{ref.price.input_usd_per_mtok:g}, {ref.price.output_usd_per_mtok:g}"
         models.add_row(
             ", ".join(names),
-            ref.provider,
-            ref.model,
-            ref.api_base or "[dim]provider default[/]",
-            f"{ref.key_env} ({key})",
+            shown(ref.provider),
+            shown(ref.model),
+            shown(without_userinfo(ref.api_base)) if ref.api_base else "[dim]provider default[/]",
+            f"{shown(ref.key_env)} ({key})",
             price or "[dim]none: counts as free[/]",
         )
     console.print(models)
@@ -145,10 +156,30 @@ def gen(
     ] = False,
 ) -> None:
     """Generate tasks into --out, optionally proving each one by execution."""
-    from litecoder_harbor.gen import rejects_dir, set_aside_rejects, write_template_tasks
+    from litecoder_harbor.gen import BACKENDS, rejects_dir, set_aside_rejects, write_template_tasks
     from litecoder_harbor.jobs import EnvironmentSpec
     from litecoder_harbor.validate import validate_tasks
 
+    given = {
+        "--family": family is not None,
+        "--domain": domain is not None,
+        "--difficulty": difficulty is not None,
+        "--overwrite": overwrite,
+        "--validate": validate,
+        "--spec": spec is not None,
+        "--api-base": api_base is not None,
+        "--work": work is not None,
+        "--force-new": force_new,
+    }
+    _check_backend_options(backend, (*BACKENDS, "llm"), given)
+    check_count(n, "--n")
+    check_count(n_concurrent, "--n-concurrent")
+    check_output_folder(out, "--out")
+    if validate:
+        check_output_folder(jobs_dir, "--jobs-dir")
+    if backend == "llm":
+        work = work or out.parent / f"{out.name}-work"
+        check_output_folder(work, "--work")
     environment = EnvironmentSpec.parse(env)
     if backend == "llm":
         return _gen_llm(
@@ -173,7 +204,7 @@ def gen(
     for draft, result in zip(drafts, results, strict=True):
         meta = draft.config.metadata["litecoder"]
         table.add_row(
-            result.name, meta["family"], draft.config.metadata["difficulty"], result.status
+            shown(result.name), meta["family"], draft.config.metadata["difficulty"], result.status
         )
     console.print(table)
 
@@ -192,6 +223,21 @@ def gen(
             raise typer.Exit(1)
 
 
+def _check_backend_options(backend: str, backends: tuple[str, ...], given: dict[str, bool]) -> None:
+    """A known backend, and no option given that only the other backend reads."""
+    if backend not in backends:
+        raise LitecoderError(
+            f"--backend: unknown backend {backend!r}", hint=f"use one of: {', '.join(backends)}"
+        )
+    for owner, options in BACKEND_OPTIONS.items():
+        for option in options:
+            if owner != backend and given[option]:
+                raise LitecoderError(
+                    f"{option}: applies to --backend {owner} only, not {backend}",
+                    hint=f"drop {option}, or pass --backend {owner}",
+                )
+
+
 def _gen_llm(spec, out, work, n, seed, api_base, environment, n_concurrent, force_new) -> None:
     """The LLM backend: five stages per task, resumable from the work dir."""
     from litecoder_harbor.gen import load_spec
@@ -200,7 +246,6 @@ def _gen_llm(spec, out, work, n, seed, api_base, environment, n_concurrent, forc
 
     if spec is None:
         raise LitecoderError("--backend llm needs --spec FILE", hint="see examples/domains.yaml")
-    work = work or out.parent / f"{out.name}-work"
     try:
         result = run_in_loop(
             run_llm_gen(
@@ -219,7 +264,8 @@ def _gen_llm(spec, out, work, n, seed, api_base, environment, n_concurrent, forc
     except Interrupted as stop:  # the loop cancelled the run; every file is whole
         hint = f"{work} keeps what was done; rerun the same command to resume"
         raise Interrupted(stop.signum, hint=hint) from None
-    console.print(result.summary.render())
+    rejections = {shown(reason): count for reason, count in result.summary.rejections.items()}
+    console.print(result.summary.model_copy(update={"rejections": rejections}).render())
     sampling = result.sampling_usage.total
     console.print(
         f"sampling and judging: {sampling.calls} call(s), {sampling.input_tokens:,} tokens in, "

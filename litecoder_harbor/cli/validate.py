@@ -6,16 +6,19 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
-from rich.markup import escape
 from rich.table import Table
 
 from litecoder_harbor.cli.output import (
     ConcurrencyOption,
     EnvOption,
     JobsDirOption,
+    check_count,
+    check_output_file,
+    check_output_folder,
     console,
     log,
     one_line_errors,
+    shown,
 )
 
 if TYPE_CHECKING:
@@ -43,6 +46,11 @@ def validate(
     from litecoder_harbor.tasks.discovery import task_dirs_in
     from litecoder_harbor.validate import choose_attacks, validate_tasks
 
+    check_count(n_concurrent, "--n-concurrent")
+    if report is not None:
+        check_output_file(report, "--report")
+    if not static_only:
+        check_output_folder(jobs_dir, "--jobs-dir")
     chosen = choose_attacks(attacks)
     task_dirs = task_dirs_in(paths)
     environment = EnvironmentSpec.parse(env)
@@ -78,21 +86,19 @@ def show_report(report: ValidationReport, *, executed: bool) -> None:
         verdict = task.verdict.value if task.verdict else "-"
         static = ", ".join(sorted({f.rule for f in task.static_errors})) or "ok"
         table.add_row(
-            task.task,
+            shown(task.task),
             f"[{VERDICT_STYLE.get(verdict, 'yellow')}]{verdict}[/]",
             str(rewards.get("oracle", "-")),
             str(rewards.get("nop", "-")),
             ", ".join(task.winning_attacks) or "none",
             static,
-            task.reason,
+            shown(task.reason),
         )
     console.print(table)
     for task in report.tasks:
         for finding in task.static:
             console.print(
-                f"[dim]{escape(task.task)}:[/] {escape(str(finding))}",
-                soft_wrap=True,
-                highlight=False,
+                f"[dim]{shown(task.task)}:[/] {shown(finding)}", soft_wrap=True, highlight=False
             )
     console.print(
         f"{sum(t.passed for t in report.tasks)}/{len(report.tasks)} task(s) passed ({report.seconds:.0f} s)"

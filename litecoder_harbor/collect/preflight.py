@@ -26,10 +26,13 @@ LiteLLM refuses to call without one."""
 
 
 def check_agents(config: CollectConfig, config_path: Path, scaffolds: list[str]) -> None:
-    """Each scaffold's agent imports and its kwargs are options it accepts."""
+    """Each scaffold's agent imports, its kwargs are options it accepts, and its own model (if
+    it has one) names a provider."""
     for scaffold in scaffolds:
         settings = config.settings(scaffold)
         field = f"scaffolds.{scaffold}"
+        if settings.model:
+            check_model_name(settings.model, f"{config_path}: {field}.model")
         try:
             agent_class = import_class(settings.agent)
         except Exception as exc:  # noqa: BLE001 - any import failure is the same user error
@@ -50,11 +53,25 @@ def check_agents(config: CollectConfig, config_path: Path, scaffolds: list[str])
             ) from None
 
 
+def check_model_name(model: str, where: str) -> None:
+    """LiteLLM routes a call by the provider in `provider/name`; a bare name would be guessed at
+    (or refused) only when the first trial calls the model."""
+    provider, _, name = model.partition("/")
+    if not provider.strip() or not name.strip():
+        raise LitecoderError(
+            f"{where}: {model!r} names no provider: LiteLLM needs provider/name",
+            hint="e.g. openai/gpt-4.1, anthropic/claude-sonnet-4-5, or openai/<served name> "
+            "with --api-base",
+        )
+
+
 def check_model_access(
     model: str, api_base: str | None, scaffolds: list[str], log: Callable[[str], None]
 ) -> None:
-    """The key each scaffold's provider needs is in the environment (never in a file), and a
-    custom endpoint answers, from where the scaffold calls it."""
+    """`model` names its provider, the key each scaffold's provider needs is in the environment
+    (never in a file), and a custom endpoint answers, from where the scaffold calls it. A model
+    from the config was checked by `check_agents`, so a bad one here came from --model."""
+    check_model_name(model, "--model")
     if api_base:
         in_container = [s for s in scaffolds if scaffold_class(s).CALLS_MODEL_FROM_CONTAINER]
         _check_endpoint(api_base, in_container)

@@ -474,6 +474,7 @@ def _words(messages: list[dict]) -> int:
 DOCKER_BRIDGE = "docker-bridge"
 """A `host` that means the host's address on Docker's bridge, where in-container scaffolds
 (OpenHands, Claude Code) reach it."""
+MAX_PORT = 65_535
 
 
 def open_teacher(
@@ -486,6 +487,10 @@ def open_teacher(
         raise LitecoderError(
             f"--behaviour {behaviour!r} is not one of {', '.join(b.value for b in Behaviour)}"
         ) from None
+    if not 0 <= port <= MAX_PORT:
+        raise LitecoderError(
+            f"--port {port}: out of range", hint=f"0 to {MAX_PORT}; 0 picks a free port"
+        )
     if host == DOCKER_BRIDGE:
         host = bridge_gateway()
     index = TaskIndex(tasks_dir)

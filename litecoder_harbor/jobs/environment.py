@@ -6,6 +6,7 @@ from typing import Any
 
 from harbor.models.environment_type import EnvironmentType
 from harbor.models.trial.config import EnvironmentConfig as TrialEnvironmentConfig
+from harbor.utils.import_path import import_class
 from pydantic import BaseModel, ConfigDict, Field
 
 from litecoder_harbor.errors import LitecoderError
@@ -24,8 +25,11 @@ class EnvironmentSpec(BaseModel):
 
     @classmethod
     def parse(cls, name: str, **kwargs: Any) -> EnvironmentSpec:
-        """The spec `--env NAME` asks for, checked now rather than when the first trial starts."""
+        """The spec `--env NAME` asks for, checked now rather than when the first trial starts:
+        a type Harbor knows, or an import path that imports to a Harbor environment class."""
         spec = cls(name=name, **kwargs)
+        if ":" in name:
+            _check_environment_class(name)
         spec.to_harbor()
         return spec
 
@@ -46,10 +50,22 @@ class EnvironmentSpec(BaseModel):
         except ValueError:
             known = ", ".join(t.value for t in EnvironmentType)
             raise LitecoderError(
-                f"unknown environment type {self.name!r}",
+                f"--env: unknown environment type {self.name!r}",
                 hint=f"use one of {known}, or an import path module.path:ClassName",
             ) from None
         return TrialEnvironmentConfig(type=env_type, kwargs=self.kwargs, **self.settings)
+
+
+def _check_environment_class(import_path: str) -> None:
+    from harbor.environments.base import BaseEnvironment
+
+    try:
+        import_class(import_path, base=BaseEnvironment, label="environment")
+    except Exception as exc:  # noqa: BLE001 - whatever importing user code raises, same mistake
+        raise LitecoderError(
+            f"--env {import_path}: {' '.join(str(exc).split())}",
+            hint="give module.path:ClassName of a subclass of Harbor's BaseEnvironment",
+        ) from None
 
 
 LOCAL_DOCKER = EnvironmentSpec()

@@ -7,8 +7,12 @@ leaves nothing behind that looks like a task.
 
 from __future__ import annotations
 
+import fcntl
+import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path, PurePosixPath
 
 from harbor.models.task.config import TaskConfig
@@ -22,7 +26,10 @@ from litecoder_harbor.tasks.model import TaskDraft, TaskFile
 from litecoder_harbor.yamlfile import dotted
 
 TMP_PREFIX = ".litecoder-tmp-"
-"""Prefix of half-built task folders; anything carrying it is debris from a killed write."""
+"""Prefix of half-built task folders; one no writer holds the lock for is debris of a killed write."""
+
+LOCK_FILE = ".litecoder-lock"
+"""Held (flock) by the one writer at work in a folder; removed when it is done."""
 
 _FREEZE_OTHERS = """
 # SIGSTOP every process but init and this script's own ancestry, so nothing the agent left
@@ -149,9 +156,34 @@ class WriteResult(BaseModel):
     status: str  # written | unchanged | replaced
 
 
+@contextmanager
+def _exclusive(out_dir: Path) -> Iterator[None]:
+    """Wait until no other writer works in `out_dir`, then keep it to ourselves: two runs into one
+    folder take turns instead of renaming (or clearing away) each other's staging folders.
+
+    The holder deletes the lock file before letting go, so a waiter that wakes up on a deleted
+    file opens the current one and waits again; the kernel drops the lock of a killed holder."""
+    path = out_dir / LOCK_FILE
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            if os.stat(path).st_ino == os.fstat(fd).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)
+    try:
+        yield
+    finally:
+        path.unlink(missing_ok=True)
+        os.close(fd)
+
+
 def _stage(draft: TaskDraft, out_dir: Path) -> Path:
     staging = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{draft.name}-", dir=out_dir))
     try:
+        staging.chmod(0o755)  # mkdtemp makes it private; the task dir it becomes is not
         materialize(draft, staging)
         check_with_harbor(staging)
     except BaseException:
@@ -167,13 +199,20 @@ def write_tasks(
 
     A task already on disk with identical content is left as it is ("unchanged"), so rerunning a
     generation is free; one with different content is an error unless `overwrite`. All drafts
-    are staged and checked with Harbor before the first one is moved into place.
+    are staged and checked with Harbor before the first one is moved into place. Writers into
+    the same folder take turns (see `_exclusive`).
     """
     names = [draft.name for draft in drafts]
     if len(set(names)) != len(names):
         dup = next(name for name in names if names.count(name) > 1)
         raise LitecoderError(f"two drafts are both named {dup!r}")
     out_dir.mkdir(parents=True, exist_ok=True)
+    with _exclusive(out_dir):
+        _remove_debris(out_dir)
+        return _write_locked(drafts, out_dir, overwrite)
+
+
+def _write_locked(drafts: list[TaskDraft], out_dir: Path, overwrite: bool) -> list[WriteResult]:
     staged: list[tuple[Path, Path]] = []
     try:
         results = []
@@ -210,7 +249,13 @@ def write_task(draft: TaskDraft, out_dir: Path, *, overwrite: bool = False) -> P
 
 
 def remove_debris(out_dir: Path) -> None:
-    """Delete half-built folders that a killed `write_tasks` left in `out_dir`."""
+    """Delete half-built folders that a killed `write_tasks` left in `out_dir` (after any writer
+    at work there is done: its staging folders are not debris)."""
+    with _exclusive(out_dir):
+        _remove_debris(out_dir)
+
+
+def _remove_debris(out_dir: Path) -> None:
     for path in out_dir.glob(f"{TMP_PREFIX}*"):
         shutil.rmtree(path, ignore_errors=True)
 
@@ -230,6 +275,7 @@ def check_task_folder(out_dir: Path) -> None:
         for path in sorted(out_dir.iterdir())
         if not path.name.startswith(TMP_PREFIX)
         and path.name not in DATASET_FILES
+        and path.name != LOCK_FILE
         and not (path.is_dir() and Task.is_valid_dir(path))
     ]
     if strays:

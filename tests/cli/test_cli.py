@@ -30,12 +30,12 @@ def one_error_line(proc) -> str:
 @pytest.mark.parametrize(
     ("args", "env", "expected"),
     [
-        (["--backend", "magic"], {}, "unknown backend 'magic'"),
+        (["--backend", "magic"], {}, "unknown backend 'magic' (use one of: template, llm)"),
         (["--backend", "llm"], {}, "--backend llm needs --spec FILE"),
         (["--family", "nope"], {}, "unknown template family 'nope'"),
         (["--domain", "astrology"], {}, "unknown domain 'astrology'"),
         (["--difficulty", "extreme"], {}, "unknown difficulty 'extreme'"),
-        (["--n", "0"], {}, "--n must be at least 1, got 0"),
+        (["--n", "0"], {}, "--n 0: must be between 1 and 100,000"),
         (["--seed", "-3"], {}, "--seed must be >= 0"),
         (["--validate", "--env", "dokker"], {}, "unknown environment type 'dokker'"),
         (["--validate"], NO_DOCKER, "Docker engine not reachable"),

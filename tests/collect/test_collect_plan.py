@@ -174,7 +174,12 @@ def closed_port() -> int:
             "inside the task container",
         ),
         (["--config", "missing.yaml"], {}, "missing.yaml does not exist"),
-        (["-k", "0"], {"OPENAI_API_KEY": "sk-test"}, "-k must be at least 1"),
+        (["-k", "0"], {"OPENAI_API_KEY": "sk-test"}, "-k 0: must be between 1 and 100,000"),
+        (
+            ["--mix", "terminus-2=1", "--model", "gpt-4.1"],
+            {"OPENAI_API_KEY": "sk-test"},
+            "--model: 'gpt-4.1' names no provider: LiteLLM needs provider/name",
+        ),
     ],
 )
 def test_bad_input_stops_before_any_container(tmp_path, extra, env, message):
@@ -217,6 +222,28 @@ def test_malformed_task_toml_is_named_before_any_container(tmp_path, toml, messa
     assert len(lines) == 1 and lines[0].startswith(f"error: {task_toml}: "), lines
     assert message in lines[0], lines
     assert not any((tmp_path / "jobs").glob("collect-*"))
+
+
+def test_scaffold_model_without_provider_names_the_config_field(tmp_path):
+    config = tmp_path / "teacher.yaml"
+    config.write_text(
+        default_config_path()
+        .read_text()
+        .replace(
+            "agent: litecoder_harbor.scaffolds:Terminus2",
+            "agent: litecoder_harbor.scaffolds:Terminus2\n    model: gpt-4.1",
+            1,
+        )
+    )
+    proc = run_cli(
+        "collect", "--tasks", str(bare_task(tmp_path / "tasks")), "--model", "openai/teacher",
+        "--mix", "terminus-2=1", "--config", str(config), "--out", str(tmp_path / "jobs"),
+        env={"OPENAI_API_KEY": "sk-test"},
+    )  # fmt: skip
+    lines = proc.stderr.strip().splitlines()
+    assert proc.returncode == 2 and len(lines) == 1, proc.stderr
+    assert f"error: {config}: scaffolds.terminus-2.model: 'gpt-4.1' names no provider" in lines[0]
+    assert not (tmp_path / "jobs").exists()
 
 
 def test_bad_agent_option_in_config_names_the_field(tmp_path):

@@ -437,7 +437,7 @@ def test_spec_check_bad_spec_is_one_line(tmp_path, wide_console):
 def test_spec_check_bad_n_is_one_line(tmp_path, wide_console):
     result = CliRunner().invoke(app, ["spec", "check", str(EXAMPLE), "--n", "0"])
     assert result.exit_code == 2
-    assert "--n must be at least 1, got 0" in one_error_line(result)
+    assert "--n 0: must be between 1 and 100,000" in one_error_line(result)
 
 
 def one_error_line(result) -> str:
@@ -445,3 +445,15 @@ def one_error_line(result) -> str:
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
     return lines[0]
+
+
+def test_spec_check_never_shows_a_password_in_the_api_base(wide_console, tmp_path):
+    spec = tmp_path / "spec.yaml"
+    text = EXAMPLE.read_text().replace(
+        "api_base: http://127.0.0.1:8000/v1", "api_base: http://me:s3cret-pw@127.0.0.1:8000/v1"
+    )
+    assert "s3cret-pw" in text
+    spec.write_text(text)
+    result = CliRunner().invoke(app, ["spec", "check", str(spec), "--n", "10"])
+    assert result.exit_code == 0, result.output
+    assert "127.0.0.1:8000/v1" in result.output and "s3cret-pw" not in result.output

@@ -140,3 +140,22 @@ def test_debris_of_a_killed_write_is_removed(tmp_path):
     write_task(make_draft("a"), tmp_path)
     remove_debris(tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["a"]
+
+
+def test_task_dirs_are_readable_by_everyone_not_only_their_writer(tmp_path):
+    path = write_task(make_draft(), tmp_path)
+    modes = {p.relative_to(path).as_posix(): p.stat().st_mode & 0o777 for p in path.rglob("*")}
+    assert path.stat().st_mode & 0o777 == 0o755
+    assert modes["environment"] == modes["tests"] == 0o755
+    assert modes["instruction.md"] == 0o644 and modes["tests/check.sh"] == 0o755
+
+
+def test_writers_into_one_folder_take_turns_and_leave_no_lock(tmp_path):
+    from concurrent.futures import ThreadPoolExecutor
+
+    drafts = [make_draft(f"t{i}") for i in range(12)]
+    with ThreadPoolExecutor(4) as pool:
+        runs = list(pool.map(lambda _: write_tasks(drafts, tmp_path), range(4)))
+    statuses = sorted(tuple(r.status for r in results) for results in runs)
+    assert statuses == [("unchanged",) * 12] * 3 + [("written",) * 12]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(d.name for d in drafts)
