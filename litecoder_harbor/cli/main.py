@@ -3,9 +3,15 @@ flow. Each command parses its arguments, calls the stage's public API and shows 
 
 from __future__ import annotations
 
+import sys
+
 import typer
 
+# Typer carries its own copy of click; these are the errors its argument parsing raises.
+from typer._click.exceptions import NoArgsIsHelpError, UsageError
+
 from litecoder_harbor.cli import collect, doctor, gen, validate
+from litecoder_harbor.cli.output import err_console, shown
 
 app = typer.Typer(
     name="litecoder",
@@ -22,3 +28,21 @@ app.command()(gen.gen)
 app.command()(validate.validate)
 app.command()(collect.collect)
 app.add_typer(collect.teacher_app, name="teacher")
+
+
+def main() -> None:
+    """The console script: a wrong option or value (`--n abc`, `--bogus`) is one line too."""
+    try:
+        code = app(standalone_mode=False)
+    except NoArgsIsHelpError as exc:
+        exc.show()
+        code = exc.exit_code
+    except UsageError as exc:
+        where = exc.ctx.command_path if exc.ctx else "litecoder"
+        err_console.print(
+            f"[bold red]error:[/] {shown(exc.format_message())} (see `{where} --help`)",
+            highlight=False,
+            soft_wrap=True,
+        )
+        code = exc.exit_code
+    sys.exit(code if isinstance(code, int) else 0)

@@ -182,3 +182,28 @@ def test_two_gen_runs_into_one_folder_both_succeed(tmp_path):
     entries = list(out.iterdir())
     assert len(entries) == 20 and not [p for p in entries if p.name.startswith(".")]
     assert {p.stat().st_mode & 0o777 for p in entries} == {0o755}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["gen", "--out", "x", "--n", "abc"], "Invalid value for '--n'"),
+        (["validate", "--bogus", "x"], "No such option: --bogus"),
+        (["frobnicate"], "No such command 'frobnicate'"),
+    ],
+)
+def test_a_wrong_option_or_value_is_one_line_too(tmp_path, args, message):
+    proc = run_cli(*args, cwd=tmp_path)
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert len(lines) == 1 and lines[0].startswith("error: ") and message in lines[0], proc.stderr
+    assert "--help" in lines[0] and tree(tmp_path) == []
+
+
+def test_no_arguments_shows_the_help(tmp_path):
+    proc = run_cli(cwd=tmp_path)
+    assert (
+        proc.returncode == 2
+        and "gen" in proc.stdout + proc.stderr
+        and "Traceback" not in proc.stderr
+    )
