@@ -59,7 +59,8 @@ _PREFIXES = {
 }
 _SYSTEM_DIRS = ("/usr/", "/bin/", "/sbin/")
 _BACKTICKS = re.compile(r"`([^`]*)`")
-_PREFIX_OPTIONS_WITH_VALUE = {
+PREFIX_OPTIONS_WITH_VALUE = {
+    # options of a command prefix that take a value: `sudo -u bob git` runs git, not bob
     "sudo": {"-u", "-g", "-C", "-h", "-p", "-U"},
     "runuser": {"-u", "-g", "-G"},
     "xargs": {"-n", "-I", "-P", "-L", "-d", "-s", "-a", "-E"},
@@ -69,7 +70,8 @@ _PREFIX_OPTIONS_WITH_VALUE = {
     "stdbuf": {"-i", "-o", "-e"},
     "env": {"-u", "-C", "-S"},
 }
-_VALUE = re.compile(r"^\d+(\.\d+)?[smhd]?$")
+PREFIX_VALUE = re.compile(r"^\d+(\.\d+)?[smhd]?$")
+"""A bare number or duration after a prefix (`timeout 10s make`) is its value, not a command."""
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\[[^]]*\])?\+?=")
 
 
@@ -202,9 +204,9 @@ def _commands_of(tokens: list[str]) -> list[str]:
                 takes_value = False
                 continue
             if token.startswith("-"):
-                takes_value = token in _PREFIX_OPTIONS_WITH_VALUE.get(prefix, ())
+                takes_value = token in PREFIX_OPTIONS_WITH_VALUE.get(prefix, ())
                 continue
-            if _VALUE.match(token):
+            if PREFIX_VALUE.match(token):
                 continue
         if _ASSIGNMENT.match(token):
             continue

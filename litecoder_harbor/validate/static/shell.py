@@ -12,21 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from litecoder_harbor.shell_commands import PREFIX_OPTIONS_WITH_VALUE, PREFIX_VALUE
+
 _HEREDOC = re.compile(r"<<-?\s*(['\"]?)([A-Za-z_][A-Za-z0-9_]*)\1")
 _OPERATORS = ("&&", "||", ";;", "|&", ";", "&", "|", "(", ")")
 _KEYWORDS = {"if", "then", "else", "elif", "fi", "do", "done", "while", "until", "!", "{", "}"}
 _SKIPPED = {"for", "case", "select", "function"}  # their words are not a command
 _PREFIXES = {"sudo", "env", "time", "nohup", "exec", "command", "builtin", "nice", "xargs",
              "timeout", "stdbuf", "setsid", "runuser", "doas"}  # fmt: skip
-_PREFIX_OPTIONS_WITH_VALUE = {
-    "sudo": {"-u", "-g", "-C", "-h", "-p", "-U"},
-    "runuser": {"-u", "-g", "-G"},
-    "xargs": {"-n", "-I", "-P", "-L", "-d", "-s", "-a", "-E"},
-    "timeout": {"-s", "-k"},
-    "nice": {"-n"},
-    "stdbuf": {"-i", "-o", "-e"},
-    "env": {"-u", "-C", "-S"},
-}
 _SHELLS = {"sh", "bash", "dash", "zsh", "ash", "ksh"}
 _PYTHON = re.compile(r"^python(\d+(\.\d+)?)?$")
 _ASSIGNMENT = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*=")
@@ -115,9 +108,9 @@ def _peel(line: int, words: list[Word], redirects: list[str]) -> Command | None:
             prefix = text.rsplit("/", 1)[-1]
             i += 1
             while i < len(words) and (
-                words[i].text.startswith("-") or re.match(r"^\d+(\.\d+)?[smhd]?$", words[i].text)
+                words[i].text.startswith("-") or PREFIX_VALUE.match(words[i].text)
             ):
-                i += 2 if words[i].text in _PREFIX_OPTIONS_WITH_VALUE.get(prefix, ()) else 1
+                i += 2 if words[i].text in PREFIX_OPTIONS_WITH_VALUE.get(prefix, ()) else 1
         else:
             break
     rest = words[i:]
