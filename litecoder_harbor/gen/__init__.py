@@ -17,7 +17,7 @@ from litecoder_harbor.gen.templates import iter_template_drafts, load_families
 from litecoder_harbor.jobs import EnvironmentSpec
 from litecoder_harbor.tasks.conventions import Domain
 from litecoder_harbor.tasks.model import TaskDraft
-from litecoder_harbor.tasks.writer import WriteResult, check_task_folder, remove_debris, write_tasks
+from litecoder_harbor.tasks.writer import WriteResult, check_task_folder, write_tasks
 from litecoder_harbor.validate import ValidationReport
 
 __all__ = [
@@ -77,8 +77,6 @@ def write_template_tasks(
     if execute_on is not None:
         domains = [Domain(d.config.metadata["category"]) for d in drafts]
         ensure_engine(execute_on, domains, log=log)
-    if out.exists():
-        remove_debris(out)
     return drafts, write_tasks(drafts, out, overwrite=overwrite)
 
 

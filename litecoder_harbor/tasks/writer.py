@@ -248,14 +248,9 @@ def write_task(draft: TaskDraft, out_dir: Path, *, overwrite: bool = False) -> P
     return write_tasks([draft], out_dir, overwrite=overwrite)[0].path
 
 
-def remove_debris(out_dir: Path) -> None:
-    """Delete half-built folders that a killed `write_tasks` left in `out_dir` (after any writer
-    at work there is done: its staging folders are not debris)."""
-    with _exclusive(out_dir):
-        _remove_debris(out_dir)
-
-
 def _remove_debris(out_dir: Path) -> None:
+    """Delete half-built folders a killed `write_tasks` left in `out_dir`; called with the lock
+    held, so another writer's staging folders are never taken for debris."""
     for path in out_dir.glob(f"{TMP_PREFIX}*"):
         shutil.rmtree(path, ignore_errors=True)
 

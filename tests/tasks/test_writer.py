@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from litecoder_harbor.errors import LitecoderError
 from litecoder_harbor.tasks import writer
 from litecoder_harbor.tasks.model import TaskDraft, TaskFile
-from litecoder_harbor.tasks.writer import TMP_PREFIX, remove_debris, write_task, write_tasks
+from litecoder_harbor.tasks.writer import TMP_PREFIX, write_task, write_tasks
 
 NETWORK_TOOLS = re.compile(r"\b(apt-get|apt|pip3?|curl|wget|uv|uvx|npm|git clone)\b")
 
@@ -135,10 +135,9 @@ def test_duplicate_names_are_refused(tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_debris_of_a_killed_write_is_removed(tmp_path):
+def test_debris_of_a_killed_write_is_removed_by_the_next_write(tmp_path):
     (tmp_path / f"{TMP_PREFIX}x-123" / "environment").mkdir(parents=True)
     write_task(make_draft("a"), tmp_path)
-    remove_debris(tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["a"]
 
 

@@ -41,7 +41,7 @@ from litecoder_harbor.llm.config import ModelConfig, check_api_base
 from litecoder_harbor.llm.secrets import url_secrets
 from litecoder_harbor.llm.usage import Usage, UsageLedger
 from litecoder_harbor.tasks.model import TaskDraft
-from litecoder_harbor.tasks.writer import check_task_folder, remove_debris, write_task
+from litecoder_harbor.tasks.writer import check_task_folder, write_task
 from litecoder_harbor.validate import Verdict
 
 SAMPLED = "sampled"
@@ -139,8 +139,6 @@ async def run_llm_gen(
     configs = {stage: model_config(ref, api_base, limit) for stage, ref in refs.items()}
     for config in set(configs.values()):
         require_api_key(config)
-    if out.exists():
-        remove_debris(out)
     workdir = WorkDir.open(
         work,
         RunInfo.for_spec(spec, seed=seed, n=len(slots)),
