@@ -308,6 +308,68 @@ def test_copy_from_outside_the_context_is_missing(tmp_path):
     ]
 
 
+
+# --- item 3: shapes of hand-written tasks ---------------------------------------------------
+
+MAIN_CONTEXT_IS_TASK_DIR = (
+    "services:\n  main:\n    build:\n      context: ..\n      dockerfile: environment/Dockerfile\n"
+)
+
+
+def test_compose_build_context_is_where_copy_sources_are_read(tmp_path):
+    task = make_task(
+        tmp_path,
+        dockerfile=FROM + "COPY environment/data.csv /app/\nCOPY environment/gone.csv /app/\n",
+        files={
+            "environment/data.csv": "1\n",
+            "environment/docker-compose.yaml": MAIN_CONTEXT_IS_TASK_DIR,
+        },
+    )
+    assert rules(task)["copy-source-missing"] == [
+        "COPY source 'environment/gone.csv' not in the task dir"
+    ]
+
+
+def test_compose_context_of_another_service_leaves_main_on_environment(tmp_path):
+    compose = "services:\n  api:\n    build:\n      context: ..\n"
+    task = make_task(
+        tmp_path,
+        dockerfile=FROM + "COPY environment/data.csv /app/\n",
+        files={"environment/data.csv": "1\n", "environment/docker-compose.yaml": compose},
+    )
+    assert rules(task)["copy-source-missing"] == [
+        "COPY source 'environment/data.csv' not in environment/"
+    ]
+
+
+def test_task_dir_context_copying_everything_bakes_the_tests_in(tmp_path):
+    task = make_task(
+        tmp_path,
+        dockerfile=FROM + "COPY . /app\n",
+        files={"environment/docker-compose.yaml": MAIN_CONTEXT_IS_TASK_DIR},
+    )
+    assert rules(task)["tests-in-image"] == [
+        "COPY . copies the verifier's or solution's solution/solve.sh, tests/test.sh"
+    ]
+    (task / ".dockerignore").write_text("tests\nsolution\n")
+    assert "tests-in-image" not in rules(task)
+
+
+def test_the_dockerfiles_own_ignore_file_wins_over_the_contexts(tmp_path):
+    task = make_task(
+        tmp_path,
+        dockerfile=FROM + "COPY app.log /app/\n",
+        files={
+            "environment/app.log": "",
+            "environment/.dockerignore": "",
+            "environment/Dockerfile.dockerignore": "*.log\n",
+        },
+    )
+    assert rules(task)["copy-source-missing"] == [
+        "COPY source 'app.log' excluded by environment/Dockerfile.dockerignore"
+    ]
+
+
 # --- through the CLI, as a user runs it ---------------------------------------------------
 
 

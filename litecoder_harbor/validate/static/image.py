@@ -1,15 +1,19 @@
-"""Rules on environment/Dockerfile: COPY sources exist in the build context, tests and
-solution stay out of the image, installs are pinned."""
+"""Rules on the agent image's Dockerfile: COPY sources exist in the build context, tests and
+solution stay out of the image, installs are pinned. The context is environment/ unless the
+task's docker-compose.yaml points Harbor's `main` service elsewhere (often `context: ..`)."""
 
 from __future__ import annotations
 
 import posixpath
 from pathlib import Path
 
+import yaml
+
 from litecoder_harbor.validate.static.dockerfile import (
     CopySource,
     copy_sources,
     dockerignore,
+    dockerignore_file,
     ignored,
     instructions,
 )
@@ -23,14 +27,19 @@ DOCKERFILE = "environment/Dockerfile"
 def check_dockerfile(task_dir: Path) -> list[Finding]:
     """The Dockerfile rules; nothing when there is no Dockerfile file (see `check_config`)."""
     env_dir = task_dir / "environment"
-    path = env_dir / "Dockerfile"
+    build = main_build(task_dir)
+    if build is None:
+        return []  # a compose build Harbor resolves at run time: nothing to judge here
+    context, path = build
     if not path.is_file():
         return []
+    dockerfile = path.relative_to(task_dir).as_posix()
     text = path.read_text(errors="replace")
     findings = []
-    patterns = dockerignore(env_dir)
+    ignore_file = dockerignore_file(context, path)
+    patterns = dockerignore(ignore_file)
     for copy in copy_sources(text):
-        findings += _copy_findings(copy, env_dir, patterns)
+        findings += _copy_findings(copy, task_dir, context, dockerfile, (ignore_file, patterns))
     for instruction in instructions(text):
         if instruction.keyword != "RUN":
             continue
@@ -39,7 +48,7 @@ def check_dockerfile(task_dir: Path) -> list[Finding]:
             for command in commands(script, instruction.line):
                 for problem in unpinned_installs(command):
                     findings.append(
-                        finding("unpinned-dependency", DOCKERFILE, problem, instruction.line)
+                        finding("unpinned-dependency", dockerfile, problem, instruction.line)
                     )
     for name in ("tests", "solution"):  # one COPY . away from baking them in
         if (env_dir / name).is_dir():
@@ -53,22 +62,56 @@ def check_dockerfile(task_dir: Path) -> list[Finding]:
     return findings
 
 
-def _copy_findings(copy: CopySource, env_dir: Path, patterns) -> list[Finding]:
+def main_build(task_dir: Path) -> tuple[Path, Path] | None:
+    """(build context, Dockerfile) of the image Harbor builds for the agent: environment/ and
+    its Dockerfile, unless environment/docker-compose.yaml overrides `services.main.build`
+    (relative to environment/; `context: ..` makes the whole task dir the context). None when
+    that override names a variable, a URL or a folder outside the task dir."""
+    env_dir = task_dir / "environment"
+    default = (env_dir, env_dir / "Dockerfile")
+    compose = env_dir / "docker-compose.yaml"
+    if not compose.is_file():
+        return default
+    try:
+        services = (yaml.safe_load(compose.read_text(errors="replace")) or {}).get("services")
+        build = services["main"]["build"]
+    except (yaml.YAMLError, AttributeError, KeyError, TypeError):
+        return default  # no override of main's build (or a file compose itself rejects)
+    if isinstance(build, str):
+        build = {"context": build}
+    if not isinstance(build, dict):
+        return default
+    context_name = str(build.get("context", "."))
+    dockerfile_name = str(build.get("dockerfile", "Dockerfile"))
+    if "$" in context_name + dockerfile_name or "://" in context_name:
+        return None
+    context = Path(posixpath.normpath(env_dir / context_name))
+    if not context.is_relative_to(Path(posixpath.normpath(task_dir))):
+        return None
+    return context, context / dockerfile_name
+
+
+def _copy_findings(
+    copy: CopySource, task_dir: Path, context: Path, dockerfile: str, ignores
+) -> list[Finding]:
     if copy.from_elsewhere or copy.resolved is None:
         return []  # another stage, an image, a heredoc, a URL, or a variable set at build time
     where = f"{copy.keyword} {copy.source}"
+    ignore_file, patterns = ignores
+    in_task = context.relative_to(posixpath.normpath(task_dir)).as_posix()
+    context_name = "the task dir" if in_task == "." else f"{in_task}/"
     relative = posixpath.normpath(copy.resolved.lstrip("/") or ".")
-    if relative.split("/")[0] in {"tests", "solution"} and not (env_dir / relative).exists():
-        return [finding("tests-in-image", DOCKERFILE, where, copy.line)]
+    if relative.split("/")[0] in {"tests", "solution"} and not (context / relative).exists():
+        return [finding("tests-in-image", dockerfile, where, copy.line)]
     if relative == ".." or relative.startswith("../"):
-        escaped = posixpath.normpath("environment/" + relative)
+        escaped = posixpath.normpath(f"{in_task}/{relative}")
         if escaped.split("/")[0] in {"tests", "solution"}:
-            return [finding("tests-in-image", DOCKERFILE, where, copy.line)]
+            return [finding("tests-in-image", dockerfile, where, copy.line)]
         return [
             finding(
                 "copy-source-missing",
-                DOCKERFILE,
-                f"{copy.keyword} source {copy.source!r} is outside the build context environment/",
+                dockerfile,
+                f"{copy.keyword} source {copy.source!r} is outside the build context {context_name}",
                 copy.line,
             )
         ]
@@ -76,42 +119,44 @@ def _copy_findings(copy: CopySource, env_dir: Path, patterns) -> list[Finding]:
         matches = ["."]
     else:
         matches = [
-            p.relative_to(env_dir).as_posix() for p in env_dir.glob(relative) if p.exists()
-        ] or ([relative] if (env_dir / relative).exists() else [])
+            p.relative_to(context).as_posix() for p in context.glob(relative) if p.exists()
+        ] or ([relative] if (context / relative).exists() else [])
     visible = [m for m in matches if m == "." or not ignored(m, patterns)]
-    baked = [t for m in visible for t in _verifier_twins(env_dir, m, patterns)]
+    baked = [t for m in visible for t in _verifier_twins(task_dir, context, m, patterns)]
     if baked:
         return [
             finding(
                 "tests-in-image",
-                DOCKERFILE,
+                dockerfile,
                 f"{where} copies the verifier's or solution's {', '.join(baked[:3])}",
                 copy.line,
             )
         ]
     if visible:
         return []
-    why = "excluded by environment/.dockerignore" if matches else "not in environment/"
+    if matches:
+        why = f"excluded by {ignore_file.relative_to(task_dir).as_posix()}"
+    else:
+        why = f"not in {context_name}"
     return [
         finding(
             "copy-source-missing",
-            DOCKERFILE,
+            dockerfile,
             f"{copy.keyword} source {copy.source!r} {why}",
             copy.line,
         )
     ]
 
 
-def _verifier_twins(env_dir: Path, copied: str, patterns) -> list[str]:
-    """Files a COPY of `copied` (a context path) takes from environment/tests/ or
-    environment/solution/ that are also files of the task's own tests/ or solution/: the
-    ground truth baked into the image. The project's own tests (not the verifier's) pass."""
-    task_dir = env_dir.parent
-    root = env_dir / copied
+def _verifier_twins(task_dir: Path, context: Path, copied: str, patterns) -> list[str]:
+    """Files a COPY of `copied` (a context path) takes from the context's tests/ or solution/
+    that are also files of the task's own tests/ or solution/: the ground truth baked into the
+    image. The project's own tests (not the verifier's) pass."""
+    root = context / copied
     files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
     twins = []
     for path in files:
-        relative = path.relative_to(env_dir).as_posix()
+        relative = path.relative_to(context).as_posix()
         if relative.split("/")[0] not in {"tests", "solution"} or ignored(relative, patterns):
             continue
         if (task_dir / relative).is_file():
