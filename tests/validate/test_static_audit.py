@@ -308,7 +308,6 @@ def test_copy_from_outside_the_context_is_missing(tmp_path):
     ]
 
 
-
 # --- item 3: shapes of hand-written tasks ---------------------------------------------------
 
 MAIN_CONTEXT_IS_TASK_DIR = (
