@@ -369,6 +369,28 @@ def test_the_dockerfiles_own_ignore_file_wins_over_the_contexts(tmp_path):
     ]
 
 
+def test_a_windows_task_is_solved_by_solve_bat(tmp_path):
+    task = make_task(tmp_path, toml='[environment]\nos = "windows"\n')
+    (task / "solution" / "solve.sh").rename(task / "solution" / "solve.bat")
+    assert "no-solution" not in rules(task)
+    (task / "solution" / "solve.bat").unlink()
+    assert rules(task)["no-solution"] == ["no reference solution"]
+
+
+def test_each_step_of_a_multi_step_task_needs_a_solution(tmp_path):
+    steps = '[[steps]]\nname = "one"\n\n[[steps]]\nname = "two"\n'
+    task = make_task(
+        tmp_path,
+        toml=steps,
+        files={"steps/one/solution/solve.sh": "true\n", "steps/two/solution/notes.md": ""},
+    )
+    (task / "solution" / "solve.sh").unlink()
+    found = [f for f in check_task(task) if f.rule == "no-solution"]
+    assert [(f.file, f.message) for f in found] == [
+        ("steps/two/solution/solve.sh", "step 'two' has no reference solution")
+    ]
+
+
 # --- through the CLI, as a user runs it ---------------------------------------------------
 
 
