@@ -391,6 +391,56 @@ def test_each_step_of_a_multi_step_task_needs_a_solution(tmp_path):
     ]
 
 
+def unnamed_paths(task: Path) -> list[str]:
+    return [m.split()[2].rstrip(",") for m in rules(task).get("unnamed-test-path", [])]
+
+
+def test_paths_the_test_scripts_write_or_probe_are_not_asked_of_the_agent(tmp_path):
+    test_sh = (
+        "#!/bin/bash\nrm -f /logs/verifier/reward.*\n"
+        "cp /tests/test_outputs.py /app/test_outputs.py\n"
+        "mkdir -p /app/scratch && echo x > /app/scratch.log\n"
+        "for d in /app /srv/project /workspace; do [ -d $d ] && cd $d && break; done\n"
+        "pytest /app/test_outputs.py /app/result.json\n"
+    )
+    check_py = 'subprocess.run(["gcc", "main.c", "-o", "/app/main_test"])\n'
+    task = make_task(tmp_path, test_sh=test_sh, files={"tests/check.py": check_py})
+    assert unnamed_paths(task) == ["/app/result.json"]
+
+
+def test_a_task_without_instruction_leaves_paths_to_harbors_loader(tmp_path):
+    task = make_task(tmp_path, files={"tests/check.py": 'OUT = "/app/result.json"\n'})
+    assert unnamed_paths(task) == ["/app/result.json"]
+    (task / "instruction.md").unlink()
+    assert "unnamed-test-path" not in rules(task)
+    assert "harbor-load" in rules(task)
+
+
+def test_a_multi_step_tasks_steps_are_graded_and_named_too(tmp_path):
+    steps = '[[steps]]\nname = "one"\n'
+    task = make_task(
+        tmp_path,
+        toml=steps,
+        test_sh=None,
+        files={
+            "steps/one/instruction.md": "Write /app/one.txt.\n",
+            "steps/one/solution/solve.sh": "true\n",
+            "steps/one/tests/test.sh": "#!/bin/bash\napt-get update\ncat /app/one.txt /app/two.txt\n",
+        },
+    )
+    (task / "instruction.md").unlink()
+    found = {f.rule: (f.file, f.message) for f in check_task(task)}
+    assert found["stale-reward"] == (
+        "steps/one/tests/test.sh",
+        "`apt-get update` runs before the reward files are deleted",
+    )
+    assert found["network-at-grading"][0] == "steps/one/tests/test.sh"
+    assert found["unnamed-test-path"] == (
+        "steps/one/tests/test.sh",
+        "tests read /app/two.txt, which the instruction never names",
+    )
+
+
 # --- through the CLI, as a user runs it ---------------------------------------------------
 
 

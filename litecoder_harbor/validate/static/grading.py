@@ -20,29 +20,36 @@ _HARMLESS = {"set", "mkdir", "cd", "export", "true", ":", "shopt", "umask", "tra
 
 def check_test_scripts(task_dir: Path) -> list[Finding]:
     findings = []
-    tests = task_dir / "tests"
-    test_sh = tests / "test.sh"
-    if test_sh.is_file():
-        findings += stale_reward(test_sh.read_text(errors="replace"))
-    for script in sorted(tests.glob("**/*.sh")):
-        if not script.is_file():
-            continue  # a folder named *.sh, or a dangling link (see `check_links`)
-        rel = script.relative_to(task_dir).as_posix()
-        for command in commands(script.read_text(errors="replace")):
-            use = network_use(command)
-            if use is not None:
-                findings.append(
-                    finding(
-                        "network-at-grading",
-                        rel,
-                        f"`{use}` fetches from the network while grading",
-                        command.line,
+    for tests in verifier_dirs(task_dir):
+        test_sh = tests / "test.sh"
+        if test_sh.is_file():
+            rel = test_sh.relative_to(task_dir).as_posix()
+            findings += stale_reward(test_sh.read_text(errors="replace"), rel)
+        for script in sorted(tests.glob("**/*.sh")):
+            if not script.is_file():
+                continue  # a folder named *.sh, or a dangling link (see `check_links`)
+            rel = script.relative_to(task_dir).as_posix()
+            for command in commands(script.read_text(errors="replace")):
+                use = network_use(command)
+                if use is not None:
+                    findings.append(
+                        finding(
+                            "network-at-grading",
+                            rel,
+                            f"`{use}` fetches from the network while grading",
+                            command.line,
+                        )
                     )
-                )
     return findings
 
 
-def stale_reward(script: str) -> list[Finding]:
+def verifier_dirs(task_dir: Path) -> list[Path]:
+    """What Harbor uploads to /tests for grading: tests/, and each step's own tests/ in a
+    multi-step task."""
+    return [task_dir / "tests", *sorted(p for p in task_dir.glob("steps/*/tests") if p.is_dir())]
+
+
+def stale_reward(script: str, file: str) -> list[Finding]:
     """test.sh must remove reward.txt and reward.json (one command or several) before any
     command that is not plainly harmless runs."""
     cleared: set[str] = set()
@@ -60,16 +67,21 @@ def stale_reward(script: str) -> list[Finding]:
             continue
         first = " ".join(command.argv)[:60]
         return [
-            _stale(f"`{first}` runs before the reward files are deleted", command.line, quoted_glob)
+            _stale(
+                f"`{first}` runs before the reward files are deleted",
+                file,
+                command.line,
+                quoted_glob,
+            )
         ]
-    return [_stale("test.sh never deletes /logs/verifier/reward.*", None, quoted_glob)]
+    return [_stale(f"{file} never deletes /logs/verifier/reward.*", file, None, quoted_glob)]
 
 
-def _stale(message: str, line: int | None, quoted_glob: Command | None) -> Finding:
+def _stale(message: str, file: str, line: int | None, quoted_glob: Command | None) -> Finding:
     if quoted_glob is not None:
         message += f" (`{' '.join(quoted_glob.argv)[:60]}` quotes its glob, so it deletes nothing)"
         line = quoted_glob.line
-    return finding("stale-reward", "tests/test.sh", message, line)
+    return finding("stale-reward", file, message, line)
 
 
 def _removed_reward_files(command: Command, cwd: str | None) -> tuple[set[str], Command | None]:
