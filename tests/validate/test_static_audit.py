@@ -441,6 +441,15 @@ def test_a_multi_step_tasks_steps_are_graded_and_named_too(tmp_path):
     )
 
 
+def test_a_function_definition_is_not_a_command_that_runs(tmp_path):
+    test_sh = (
+        "#!/bin/bash\nreward_zero() {\n  echo 0 > /logs/verifier/reward.txt\n}\npytest /tests\n"
+    )
+    assert rules(make_task(tmp_path, test_sh=test_sh))["stale-reward"] == [
+        "`pytest /tests` runs before the reward files are deleted"
+    ]
+
+
 # --- through the CLI, as a user runs it ---------------------------------------------------
 
 
