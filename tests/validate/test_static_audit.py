@@ -450,6 +450,17 @@ def test_a_function_definition_is_not_a_command_that_runs(tmp_path):
     ]
 
 
+def test_an_unknown_table_is_found_at_its_header(tmp_path):
+    toml = '[agent]\ntimeout_sec = 60\n\n[tags]\nlevel = "hard"\n\n[environment.runtime]\nx = 1\n'
+    found = [
+        f for f in check_task(make_task(tmp_path, toml=toml)) if f.rule == "unknown-config-key"
+    ]
+    assert [(f.line, f.message.split(":")[0]) for f in found] == [
+        (4, "tags"),
+        (7, "[environment].runtime"),
+    ]
+
+
 # --- through the CLI, as a user runs it ---------------------------------------------------
 
 

@@ -173,7 +173,8 @@ def _field(loc: tuple) -> str:
 
 
 def _line(text: str, loc: tuple) -> int | None:
-    """The line of `loc`'s key in its table, where it can be found."""
+    """The line of `loc`'s key in its table, or of its own `[table]` header, where it can be
+    found."""
     keys = [p for p in loc if isinstance(p, str)]
     if not keys:
         return None
@@ -182,6 +183,8 @@ def _line(text: str, loc: tuple) -> int | None:
     for number, line in enumerate(text.splitlines(), 1):
         header = re.match(r"^\s*\[+\s*([^\]]+?)\s*\]+", line)
         if header:
+            if header.group(1) == ".".join(keys):
+                return number
             in_table = header.group(1) == table
         elif in_table and re.match(rf"^\s*{re.escape(keys[-1])}\s*=", line):
             return number
