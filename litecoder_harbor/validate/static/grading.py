@@ -1,11 +1,16 @@
-"""Rules on the verifier's scripts: stale reward files are cleared before anything else runs,
-and grading downloads nothing."""
+"""Rules on the verifier's scripts: stale reward files are cleared before anything else runs
+(where Harbor leaves them in place), and grading downloads nothing."""
 
 from __future__ import annotations
 
 import fnmatch
 import posixpath
+import tomllib
 from pathlib import Path
+
+from harbor.models.task.config import TaskConfig, VerifierEnvironmentMode
+from harbor.models.task.verifier_mode import resolve_task_verifier_mode
+from pydantic import ValidationError
 
 from litecoder_harbor.validate.static.findings import Finding, finding
 from litecoder_harbor.validate.static.installs import network_use
@@ -22,7 +27,7 @@ def check_test_scripts(task_dir: Path) -> list[Finding]:
     findings = []
     for tests in verifier_dirs(task_dir):
         test_sh = tests / "test.sh"
-        if test_sh.is_file():
+        if test_sh.is_file() and not harbor_empties_verifier_dir(task_dir):
             rel = test_sh.relative_to(task_dir).as_posix()
             findings += stale_reward(test_sh.read_text(errors="replace"), rel)
         for script in sorted(tests.glob("**/*.sh")):
@@ -47,6 +52,18 @@ def verifier_dirs(task_dir: Path) -> list[Path]:
     """What Harbor uploads to /tests for grading: tests/, and each step's own tests/ in a
     multi-step task."""
     return [task_dir / "tests", *sorted(p for p in task_dir.glob("steps/*/tests") if p.is_dir())]
+
+
+def harbor_empties_verifier_dir(task_dir: Path) -> bool:
+    """Harbor itself empties /logs/verifier before each step of a multi-step task is graded,
+    and grades in a fresh container in separate verifier mode: only a single-step task graded
+    in the agent's container can find a reward file the agent left."""
+    try:
+        config = TaskConfig.model_validate(tomllib.loads((task_dir / "task.toml").read_text()))
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ValidationError):
+        return False  # as Harbor's default would grade it (see `check_config` for the error)
+    separate = resolve_task_verifier_mode(config) == VerifierEnvironmentMode.SEPARATE
+    return bool(config.steps) or separate
 
 
 def stale_reward(script: str, file: str) -> list[Finding]:
