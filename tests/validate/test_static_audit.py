@@ -439,7 +439,12 @@ def test_a_multi_step_tasks_steps_are_graded_and_named_too(tmp_path):
 
 
 @pytest.mark.parametrize(
-    "verifier", ['[verifier]\nenvironment_mode = "separate"\n', '[[steps]]\nname = "one"\n']
+    "verifier",
+    [
+        '[verifier]\nenvironment_mode = "separate"\n',
+        "[verifier.environment]\ncpus = 1\n",
+        '[[steps]]\nname = "one"\n',
+    ],
 )
 def test_no_stale_reward_where_harbor_empties_the_verifier_dir(tmp_path, verifier):
     task = make_task(tmp_path, test_sh="#!/bin/bash\npytest /tests\n", toml=verifier)

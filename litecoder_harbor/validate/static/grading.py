@@ -8,9 +8,7 @@ import posixpath
 import tomllib
 from pathlib import Path
 
-from harbor.models.task.config import TaskConfig, VerifierEnvironmentMode
-from harbor.models.task.verifier_mode import resolve_task_verifier_mode
-from pydantic import ValidationError
+from harbor.models.task.config import VerifierEnvironmentMode
 
 from litecoder_harbor.validate.static.findings import Finding, finding
 from litecoder_harbor.validate.static.installs import network_use
@@ -25,9 +23,10 @@ _HARMLESS = {"set", "mkdir", "cd", "export", "true", ":", "shopt", "umask", "tra
 
 def check_test_scripts(task_dir: Path) -> list[Finding]:
     findings = []
+    graded_in_agent_container = not harbor_empties_verifier_dir(task_dir)
     for tests in verifier_dirs(task_dir):
         test_sh = tests / "test.sh"
-        if test_sh.is_file() and not harbor_empties_verifier_dir(task_dir):
+        if test_sh.is_file() and graded_in_agent_container:
             rel = test_sh.relative_to(task_dir).as_posix()
             findings += stale_reward(test_sh.read_text(errors="replace"), rel)
         for script in sorted(tests.glob("**/*.sh")):
@@ -56,14 +55,17 @@ def verifier_dirs(task_dir: Path) -> list[Path]:
 
 def harbor_empties_verifier_dir(task_dir: Path) -> bool:
     """Harbor itself empties /logs/verifier before each step of a multi-step task is graded,
-    and grades in a fresh container in separate verifier mode: only a single-step task graded
-    in the agent's container can find a reward file the agent left."""
+    and grades in a fresh container in separate verifier mode (set, or implied by a
+    [verifier.environment]): only a single-step task graded in the agent's container can find
+    a reward file the agent left."""
     try:
-        config = TaskConfig.model_validate(tomllib.loads((task_dir / "task.toml").read_text()))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError, ValidationError):
+        data = tomllib.loads((task_dir / "task.toml").read_text())
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError):
         return False  # as Harbor's default would grade it (see `check_config` for the error)
-    separate = resolve_task_verifier_mode(config) == VerifierEnvironmentMode.SEPARATE
-    return bool(config.steps) or separate
+    verifier = data.get("verifier")
+    verifier = verifier if isinstance(verifier, dict) else {}
+    mode = verifier.get("environment_mode") or ("separate" if verifier.get("environment") else "")
+    return bool(data.get("steps")) or mode == VerifierEnvironmentMode.SEPARATE.value
 
 
 def stale_reward(script: str, file: str) -> list[Finding]:

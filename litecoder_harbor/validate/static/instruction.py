@@ -35,10 +35,8 @@ def check_instruction_paths(task_dir: Path) -> list[Finding]:
         if path.is_file() and path.stat().st_size <= 2_000_000
     ]
     texts = {path: path.read_text(errors="replace") for path in test_files}
-    not_asked = set().union(*(_not_asked_of_agent(path, text) for path, text in texts.items()))
-    findings, seen = [], set()
+    unnamed, seen = [], set()
     for test_file, text in texts.items():
-        rel = test_file.relative_to(task_dir).as_posix()
         for number, line in enumerate(text.splitlines(), 1):
             for path in _PATH_IN_TEXT.findall(line):
                 path = path.rstrip(".,:;)")
@@ -46,18 +44,21 @@ def check_instruction_paths(task_dir: Path) -> list[Finding]:
                 if partial or path in seen or path.startswith(_IGNORED_TEST_PATHS) or len(path) < 6:
                     continue
                 seen.add(path)
-                if path.rstrip("/") in not_asked:
-                    continue
                 if not _mentioned(path, instruction) and not _shipped(path, shipped):
-                    findings.append(
-                        finding(
-                            "unnamed-test-path",
-                            rel,
-                            f"tests read {path}, which the instruction never names",
-                            number,
-                        )
-                    )
-    return findings
+                    unnamed.append((test_file, number, path))
+    if not unnamed:
+        return []
+    not_asked = set().union(*(_not_asked_of_agent(path, text) for path, text in texts.items()))
+    return [
+        finding(
+            "unnamed-test-path",
+            test_file.relative_to(task_dir).as_posix(),
+            f"tests read {path}, which the instruction never names",
+            number,
+        )
+        for test_file, number, path in unnamed
+        if path.rstrip("/") not in not_asked
+    ]
 
 
 def _not_asked_of_agent(path: Path, text: str) -> set[str]:
