@@ -308,6 +308,171 @@ def test_copy_from_outside_the_context_is_missing(tmp_path):
     ]
 
 
+# --- item 3: shapes of hand-written tasks ---------------------------------------------------
+
+MAIN_CONTEXT_IS_TASK_DIR = (
+    "services:\n  main:\n    build:\n      context: ..\n      dockerfile: environment/Dockerfile\n"
+)
+
+
+def test_compose_build_context_is_where_copy_sources_are_read(tmp_path):
+    task = make_task(
+        tmp_path,
+        dockerfile=FROM + "COPY environment/data.csv /app/\nCOPY environment/gone.csv /app/\n",
+        files={
+            "environment/data.csv": "1\n",
+            "environment/docker-compose.yaml": MAIN_CONTEXT_IS_TASK_DIR,
+        },
+    )
+    assert rules(task)["copy-source-missing"] == [
+        "COPY source 'environment/gone.csv' not in the task dir"
+    ]
+
+
+def test_compose_context_of_another_service_leaves_main_on_environment(tmp_path):
+    compose = "services:\n  api:\n    build:\n      context: ..\n"
+    task = make_task(
+        tmp_path,
+        dockerfile=FROM + "COPY environment/data.csv /app/\n",
+        files={"environment/data.csv": "1\n", "environment/docker-compose.yaml": compose},
+    )
+    assert rules(task)["copy-source-missing"] == [
+        "COPY source 'environment/data.csv' not in environment/"
+    ]
+
+
+def test_task_dir_context_copying_everything_bakes_the_tests_in(tmp_path):
+    task = make_task(
+        tmp_path,
+        dockerfile=FROM + "COPY . /app\n",
+        files={"environment/docker-compose.yaml": MAIN_CONTEXT_IS_TASK_DIR},
+    )
+    assert rules(task)["tests-in-image"] == [
+        "COPY . copies the verifier's or solution's solution/solve.sh, tests/test.sh"
+    ]
+    (task / ".dockerignore").write_text("tests\nsolution\n")
+    assert "tests-in-image" not in rules(task)
+
+
+def test_the_dockerfiles_own_ignore_file_wins_over_the_contexts(tmp_path):
+    task = make_task(
+        tmp_path,
+        dockerfile=FROM + "COPY app.log /app/\n",
+        files={
+            "environment/app.log": "",
+            "environment/.dockerignore": "",
+            "environment/Dockerfile.dockerignore": "*.log\n",
+        },
+    )
+    assert rules(task)["copy-source-missing"] == [
+        "COPY source 'app.log' excluded by environment/Dockerfile.dockerignore"
+    ]
+
+
+def test_a_windows_task_is_solved_by_solve_bat(tmp_path):
+    task = make_task(tmp_path, toml='[environment]\nos = "windows"\n')
+    (task / "solution" / "solve.sh").rename(task / "solution" / "solve.bat")
+    assert "no-solution" not in rules(task)
+    (task / "solution" / "solve.bat").unlink()
+    assert rules(task)["no-solution"] == ["no reference solution"]
+
+
+def test_each_step_of_a_multi_step_task_needs_a_solution(tmp_path):
+    steps = '[[steps]]\nname = "one"\n\n[[steps]]\nname = "two"\n'
+    task = make_task(
+        tmp_path,
+        toml=steps,
+        files={"steps/one/solution/solve.sh": "true\n", "steps/two/solution/notes.md": ""},
+    )
+    (task / "solution" / "solve.sh").unlink()
+    found = [f for f in check_task(task) if f.rule == "no-solution"]
+    assert [(f.file, f.message) for f in found] == [
+        ("steps/two/solution/solve.sh", "step 'two' has no reference solution")
+    ]
+
+
+def unnamed_paths(task: Path) -> list[str]:
+    return [m.split()[2].rstrip(",") for m in rules(task).get("unnamed-test-path", [])]
+
+
+def test_paths_the_test_scripts_write_or_probe_are_not_asked_of_the_agent(tmp_path):
+    test_sh = (
+        "#!/bin/bash\nrm -f /logs/verifier/reward.*\n"
+        "cp /tests/test_outputs.py /app/test_outputs.py\n"
+        "mkdir -p /app/scratch && echo x > /app/scratch.log\n"
+        "for d in /app /srv/project /workspace; do [ -d $d ] && cd $d && break; done\n"
+        "pytest /app/test_outputs.py /app/result.json\n"
+    )
+    check_py = 'subprocess.run(["gcc", "main.c", "-o", "/app/main_test"])\n'
+    task = make_task(tmp_path, test_sh=test_sh, files={"tests/check.py": check_py})
+    assert unnamed_paths(task) == ["/app/result.json"]
+
+
+def test_a_task_without_instruction_leaves_paths_to_harbors_loader(tmp_path):
+    task = make_task(tmp_path, files={"tests/check.py": 'OUT = "/app/result.json"\n'})
+    assert unnamed_paths(task) == ["/app/result.json"]
+    (task / "instruction.md").unlink()
+    assert "unnamed-test-path" not in rules(task)
+    assert "harbor-load" in rules(task)
+
+
+def test_a_multi_step_tasks_steps_are_graded_and_named_too(tmp_path):
+    steps = '[[steps]]\nname = "one"\n'
+    task = make_task(
+        tmp_path,
+        toml=steps,
+        test_sh=None,
+        files={
+            "steps/one/instruction.md": "Write /app/one.txt.\n",
+            "steps/one/solution/solve.sh": "true\n",
+            "steps/one/tests/test.sh": "#!/bin/bash\napt-get update\ncat /app/one.txt /app/two.txt\n",
+        },
+    )
+    (task / "instruction.md").unlink()
+    found = {f.rule: (f.file, f.message) for f in check_task(task)}
+    assert "stale-reward" not in found  # Harbor empties /logs/verifier before each step
+    assert found["network-at-grading"][0] == "steps/one/tests/test.sh"
+    assert found["unnamed-test-path"] == (
+        "steps/one/tests/test.sh",
+        "tests read /app/two.txt, which the instruction never names",
+    )
+
+
+@pytest.mark.parametrize(
+    "verifier",
+    [
+        '[verifier]\nenvironment_mode = "separate"\n',
+        "[verifier.environment]\ncpus = 1\n",
+        '[[steps]]\nname = "one"\n',
+    ],
+)
+def test_no_stale_reward_where_harbor_empties_the_verifier_dir(tmp_path, verifier):
+    task = make_task(tmp_path, test_sh="#!/bin/bash\npytest /tests\n", toml=verifier)
+    assert "stale-reward" not in rules(task)
+    (task / "task.toml").write_text("[verifier]\ntimeout_sec = 60\n")
+    assert "stale-reward" in rules(task)
+
+
+def test_a_function_definition_is_not_a_command_that_runs(tmp_path):
+    test_sh = (
+        "#!/bin/bash\nreward_zero() {\n  echo 0 > /logs/verifier/reward.txt\n}\npytest /tests\n"
+    )
+    assert rules(make_task(tmp_path, test_sh=test_sh))["stale-reward"] == [
+        "`pytest /tests` runs before the reward files are deleted"
+    ]
+
+
+def test_an_unknown_table_is_found_at_its_header(tmp_path):
+    toml = '[agent]\ntimeout_sec = 60\n\n[tags]\nlevel = "hard"\n\n[environment.runtime]\nx = 1\n'
+    found = [
+        f for f in check_task(make_task(tmp_path, toml=toml)) if f.rule == "unknown-config-key"
+    ]
+    assert [(f.line, f.message.split(":")[0]) for f in found] == [
+        (4, "tags"),
+        (7, "[environment].runtime"),
+    ]
+
+
 # --- through the CLI, as a user runs it ---------------------------------------------------
 
 

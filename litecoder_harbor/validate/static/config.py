@@ -10,6 +10,7 @@ import typing
 from pathlib import Path
 
 from harbor.models.task.config import EnvironmentConfig, TaskConfig
+from harbor.models.task.paths import TaskPaths
 from harbor.models.task.task import Task
 from pydantic import BaseModel, ValidationError
 
@@ -67,9 +68,28 @@ def check_config(task_dir: Path) -> list[Finding]:
                 f"environment/Dockerfile {why} and task.toml sets no [environment].docker_image",
             )
         )
-    if not (task_dir / "solution" / "solve.sh").is_file():
-        findings.append(finding("no-solution", "solution/solve.sh", "no reference solution"))
+    for missing, message in missing_solutions(task_dir, config):
+        findings.append(finding("no-solution", missing, message))
     return findings
+
+
+def missing_solutions(task_dir: Path, config: TaskConfig) -> list[tuple[str, str]]:
+    """(the script Harbor's oracle would run, why) for each step (or the task) that has none:
+    the oracle takes a step's own solution/ if there is one, else the task's, and a script for
+    the task's OS (solve.bat on Windows)."""
+    paths = TaskPaths(task_dir)
+    task_os = config.environment.os
+    shared = paths.discovered_solve_path_for(task_os)
+    missing = []
+    for step in config.steps or [None]:
+        if step is not None and paths.step_solution_dir(step.name).is_dir():
+            if paths.discovered_step_solve_path_for(step.name, task_os) is None:
+                expected = paths.step_solve_path_for(step.name, task_os)
+                missing.append((expected, f"step {step.name!r} has no reference solution"))
+        elif shared is None:
+            what = "no reference solution" + (f" for step {step.name!r}" if step else "")
+            missing.append((paths.solve_path_for(task_os), what))
+    return [(p.relative_to(paths.task_dir).as_posix(), m) for p, m in missing]
 
 
 def check_links(task_dir: Path) -> list[Finding]:
@@ -153,7 +173,8 @@ def _field(loc: tuple) -> str:
 
 
 def _line(text: str, loc: tuple) -> int | None:
-    """The line of `loc`'s key in its table, where it can be found."""
+    """The line of `loc`'s key in its table, or of its own `[table]` header, where it can be
+    found."""
     keys = [p for p in loc if isinstance(p, str)]
     if not keys:
         return None
@@ -162,6 +183,8 @@ def _line(text: str, loc: tuple) -> int | None:
     for number, line in enumerate(text.splitlines(), 1):
         header = re.match(r"^\s*\[+\s*([^\]]+?)\s*\]+", line)
         if header:
+            if header.group(1) == ".".join(keys):
+                return number
             in_table = header.group(1) == table
         elif in_table and re.match(rf"^\s*{re.escape(keys[-1])}\s*=", line):
             return number

@@ -162,10 +162,21 @@ def _sources_of(instruction: Instruction, variables: dict[str, str]) -> list[Cop
     return out
 
 
-def dockerignore(env_dir: Path) -> list[tuple[bool, str]]:
-    """(is an exception `!pattern`, pattern) per line of environment/.dockerignore."""
-    path = env_dir / ".dockerignore"
-    if not path.is_file():
+def dockerignore_file(context: Path, dockerfile: Path) -> Path | None:
+    """The ignore file BuildKit applies: `<Dockerfile>.dockerignore` beside the Dockerfile,
+    else `.dockerignore` at the root of the context."""
+    for path in (
+        dockerfile.with_name(dockerfile.name + ".dockerignore"),
+        context / ".dockerignore",
+    ):
+        if path.is_file():
+            return path
+    return None
+
+
+def dockerignore(path: Path | None) -> list[tuple[bool, str]]:
+    """(is an exception `!pattern`, pattern) per line of a .dockerignore file."""
+    if path is None:
         return []
     patterns = []
     for line in path.read_text(errors="replace").splitlines():

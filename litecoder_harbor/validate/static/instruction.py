@@ -6,29 +6,38 @@ import re
 from pathlib import Path
 
 from litecoder_harbor.validate.static.findings import Finding, finding
+from litecoder_harbor.validate.static.grading import verifier_dirs
+from litecoder_harbor.validate.static.shell import commands
 
 _PATH_IN_TEXT = re.compile(
     r"(?<![\w.])(/(?:app|home|root|srv|data|workspace|output)(?:/[\w.-]+)*/?)"
 )
 _IGNORED_TEST_PATHS = ("/app/tests", "/app/.", "/var/lib/dpkg", "/var/cache")
+_OUTPUT_OPTION = re.compile(r"""(?<![\w-])(?:-o|--output)['"]?\s*[,=]?\s*['"]?(/[\w./-]+)""")
+_FOR_LIST = re.compile(r"^\s*for\s+\w+\s+in\s+([^;]*)")
 
 
 def check_instruction_paths(task_dir: Path) -> list[Finding]:
     """Absolute work paths the tests mention must be discoverable from the task: named in the
     instruction (or a folder the instruction scopes), or shipped in environment/ (the agent can
-    find inputs by looking; only outputs and rules need naming)."""
-    instruction = (
-        (task_dir / "instruction.md").read_text(errors="replace")
-        if (task_dir / "instruction.md").is_file()
-        else ""
-    )
+    find inputs by looking; only outputs and rules need naming). A multi-step task's steps
+    each bring their own instruction and tests. Paths the test scripts write themselves, and
+    the candidates of a `for` list they probe, are not asked of the agent."""
+    instructions = [task_dir / "instruction.md", *sorted(task_dir.glob("steps/*/instruction.md"))]
+    instruction = "\n".join(p.read_text(errors="replace") for p in instructions if p.is_file())
+    if not instruction:
+        return []  # nothing to judge against; Harbor's loader reports the missing file
     shipped = _shipped_inputs(task_dir / "environment")
-    findings, seen = [], set()
-    for test_file in sorted((task_dir / "tests").glob("**/*")):
-        if not test_file.is_file() or test_file.stat().st_size > 2_000_000:
-            continue
-        rel = test_file.relative_to(task_dir).as_posix()
-        for number, line in enumerate(test_file.read_text(errors="replace").splitlines(), 1):
+    test_files = [
+        path
+        for folder in verifier_dirs(task_dir)
+        for path in sorted(folder.glob("**/*"))
+        if path.is_file() and path.stat().st_size <= 2_000_000
+    ]
+    texts = {path: path.read_text(errors="replace") for path in test_files}
+    unnamed, seen = [], set()
+    for test_file, text in texts.items():
+        for number, line in enumerate(text.splitlines(), 1):
             for path in _PATH_IN_TEXT.findall(line):
                 path = path.rstrip(".,:;)")
                 partial = path.endswith(("-", "_", "."))  # the head of a path built in code
@@ -36,15 +45,40 @@ def check_instruction_paths(task_dir: Path) -> list[Finding]:
                     continue
                 seen.add(path)
                 if not _mentioned(path, instruction) and not _shipped(path, shipped):
-                    findings.append(
-                        finding(
-                            "unnamed-test-path",
-                            rel,
-                            f"tests read {path}, which the instruction never names",
-                            number,
-                        )
-                    )
-    return findings
+                    unnamed.append((test_file, number, path))
+    if not unnamed:
+        return []
+    not_asked = set().union(*(_not_asked_of_agent(path, text) for path, text in texts.items()))
+    return [
+        finding(
+            "unnamed-test-path",
+            test_file.relative_to(task_dir).as_posix(),
+            f"tests read {path}, which the instruction never names",
+            number,
+        )
+        for test_file, number, path in unnamed
+        if path.rstrip("/") not in not_asked
+    ]
+
+
+def _not_asked_of_agent(path: Path, text: str) -> set[str]:
+    """Paths a test file produces itself (`cp` and `mv` targets, redirections, `mkdir`,
+    `touch`, a compiler's `-o` output) or probes among alternatives (`for d in /app /srv`)."""
+    found = {m.group(1) for m in _OUTPUT_OPTION.finditer(text)}
+    if path.suffix != ".sh":
+        return found
+    for line in text.splitlines():
+        probed = _FOR_LIST.match(line)
+        if probed:
+            found |= set(_PATH_IN_TEXT.findall(probed.group(1)))
+    for command in commands(text):
+        found |= set(command.redirects)
+        args = [a for a in command.argv[1:] if not a.startswith("-")]
+        if command.name in {"cp", "mv", "install", "ln", "rsync"} and len(args) >= 2:
+            found.add(args[-1])
+        elif command.name in {"mkdir", "touch"}:
+            found |= set(args)
+    return {p.rstrip("/") for p in found}
 
 
 def _mentioned(path: str, instruction: str) -> bool:

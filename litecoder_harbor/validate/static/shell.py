@@ -74,6 +74,8 @@ def commands(script: str, first_line: int = 1) -> list[Command]:
     for index, (line, words, redirects, nested, operator) in enumerate(raw):
         for offset, body in nested:
             found += commands(body, offset)
+        if operator == "(" and len(words) == 1:
+            continue  # `name() {`: a function is defined here, not run
         command = _peel(line, words, redirects)
         if command is None:
             continue
