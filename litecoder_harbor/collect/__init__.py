@@ -7,6 +7,7 @@ from litecoder_harbor.collect.plan import (
     load_collect_config,
     parse_mix,
 )
+from litecoder_harbor.collect.recording import recorded_conversation
 from litecoder_harbor.collect.run import CollectSummary, collect_async, summarize, summary_table
 from litecoder_harbor.collect.scripted_teacher import (
     DOCKER_BRIDGE,
@@ -29,6 +30,7 @@ __all__ = [
     "load_collect_config",
     "open_teacher",
     "parse_mix",
+    "recorded_conversation",
     "summarize",
     "summary_table",
 ]
