@@ -27,7 +27,7 @@ from litecoder_harbor.errors import Interrupted, LitecoderError
 
 BACKEND_OPTIONS = {
     "template": ("--family", "--domain", "--difficulty", "--overwrite", "--validate"),
-    "llm": ("--spec", "--api-base", "--work", "--force-new"),
+    "llm": ("--spec", "--api-base", "--work", "--force-new", "--prepare"),
 }
 """The options only one backend reads; the other would silently ignore them."""
 
@@ -154,6 +154,13 @@ def gen(
     force_new: Annotated[
         bool, typer.Option(help="llm: start over in a work dir made by another run.")
     ] = False,
+    prepare: Annotated[
+        bool,
+        typer.Option(
+            help="llm: an agent prepares every task's starting state in a container, which "
+            "becomes its environment (default: as the spec's `prepare` says)."
+        ),
+    ] = False,
 ) -> None:
     """Generate tasks into --out, optionally proving each one by execution."""
     from litecoder_harbor.gen import BACKENDS, rejects_dir, set_aside_rejects, write_template_tasks
@@ -170,6 +177,7 @@ def gen(
         "--api-base": api_base is not None,
         "--work": work is not None,
         "--force-new": force_new,
+        "--prepare": prepare,
     }
     _check_backend_options(backend, (*BACKENDS, "llm"), given)
     check_count(n, "--n")
@@ -183,7 +191,16 @@ def gen(
     environment = EnvironmentSpec.parse(env)
     if backend == "llm":
         return _gen_llm(
-            spec, out, work, n, seed, api_base, environment, min(n_concurrent, 4), force_new
+            spec,
+            out,
+            work,
+            n,
+            seed,
+            api_base,
+            environment,
+            min(n_concurrent, 4),
+            force_new,
+            prepare,
         )
     drafts, results = write_template_tasks(
         out,
@@ -238,7 +255,9 @@ def _check_backend_options(backend: str, backends: tuple[str, ...], given: dict[
                 )
 
 
-def _gen_llm(spec, out, work, n, seed, api_base, environment, n_concurrent, force_new) -> None:
+def _gen_llm(
+    spec, out, work, n, seed, api_base, environment, n_concurrent, force_new, prepare
+) -> None:
     """The LLM backend: five stages per task, resumable from the work dir."""
     from litecoder_harbor.gen import load_spec
     from litecoder_harbor.gen.pipeline import SUMMARY_FILE, run_llm_gen
@@ -258,6 +277,7 @@ def _gen_llm(spec, out, work, n, seed, api_base, environment, n_concurrent, forc
                 environment=environment,
                 n_concurrent=n_concurrent,
                 force_new=force_new,
+                prepare=prepare,
                 console=err_console,
             )
         )

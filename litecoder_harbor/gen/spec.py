@@ -203,6 +203,11 @@ class Subtopic(_Strict):
     commands: list[str] = Field(
         default_factory=list, description="Commands a task of this sub-topic typically needs."
     )
+    prepare: bool | None = Field(
+        default=None,
+        description="Build the starting state by an agent working in a container instead of a "
+        "written Dockerfile (unset: the domain's `prepare`).",
+    )
 
     @field_validator("name")
     @classmethod
@@ -225,6 +230,11 @@ class DomainEntry(_Strict):
     subtopics: list[Subtopic] = Field(min_length=1)
     weight: float | None = Field(default=None, gt=0)
     tasks: int | None = Field(default=None, ge=1)
+    prepare: bool = Field(
+        default=False,
+        description="Environment preparation for every sub-topic that does not say otherwise: "
+        "an agent builds the starting state in a container, which is extracted into the task.",
+    )
 
     @field_validator("subtopics")
     @classmethod
@@ -281,6 +291,12 @@ class DomainSpec(_Strict):
                 f"leaving none for {', '.join(weighted)}"
             )
         return domains
+
+    def prepares(self, slot: TaskSlot) -> bool:
+        """Whether `slot`'s environment is prepared by an agent rather than written."""
+        entry = next(e for e in self.domains if e.domain == slot.domain)
+        subtopic = next(s for s in entry.subtopics if s.name == slot.subtopic)
+        return entry.prepare if subtopic.prepare is None else subtopic.prepare
 
 
 class TaskSlot(_Strict):

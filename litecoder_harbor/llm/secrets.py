@@ -22,11 +22,12 @@ KEY_ENVS = frozenset(DEFAULT_KEY_ENV.values())
 MIN_SECRET_LENGTH = 8
 """Shorter values are not real keys, and scrubbing them would mangle ordinary text."""
 
-_KEY_SHAPES = re.compile(
+_VENDOR_KEYS = (
     r"\b(?:sk|sk-ant|sk-proj|xai|gsk|hf|ghp|github_pat)[-_][A-Za-z0-9_\-]{8,}"
     r"|\bAIza[0-9A-Za-z_\-]{20,}"
-    r"|(?i:bearer|basic)\s+[A-Za-z0-9._~+/=\-]{8,}"
 )
+_KEY_SHAPES = re.compile(_VENDOR_KEYS + r"|(?i:bearer|basic)\s+[A-Za-z0-9._~+/=\-]{8,}")
+_VENDOR_KEY_SHAPES = re.compile(_VENDOR_KEYS)
 _USERINFO = re.compile(r"(?<=://)[^/\s@]+@")
 
 Secret = tuple[str, str]
@@ -80,3 +81,12 @@ def scrub_server_text(text: str, secrets: Iterable[Secret]) -> str:
     then anything that looks like a key, a bearer token or URL userinfo."""
     text = redact(_USERINFO.sub("[redacted]@", text), [*secrets, *key_values()])
     return _KEY_SHAPES.sub("[redacted]", text)
+
+
+def key_shaped(text: str) -> bool:
+    """Whether `text` holds something shaped like a vendor API key or token (with a digit in
+    it, so identifiers such as `hf_hub_download` are not taken for one)."""
+    return any(
+        len(m.group()) >= 20 and any(ch.isdigit() for ch in m.group())
+        for m in _VENDOR_KEY_SHAPES.finditer(text)
+    )

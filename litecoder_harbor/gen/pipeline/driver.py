@@ -20,6 +20,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from litecoder_harbor.errors import LitecoderError
 from litecoder_harbor.gen.pipeline.execution import Execution
+from litecoder_harbor.gen.pipeline.preparation import (
+    check_preparation_endpoint,
+    prepare_environment,
+)
 from litecoder_harbor.gen.pipeline.records import RunInfo, StageStatus
 from litecoder_harbor.gen.pipeline.sampling import SampledTask, SamplingConfig, sample_and_judge
 from litecoder_harbor.gen.pipeline.stages import (
@@ -53,7 +57,9 @@ SUMMARY_FILE = "summary.json"
 Step = Callable[[StageContext, TaskDraft | None], Awaitable[TaskDraft | None]]
 STEPS: dict[Stage, Step] = {
     Stage.REFINEMENT: lambda ctx, _: refine(ctx),
-    Stage.ENVIRONMENT: build_environment,
+    Stage.ENVIRONMENT: lambda ctx, draft: (
+        prepare_environment(ctx, draft) if ctx.prepare else build_environment(ctx, draft)
+    ),
     Stage.SOLUTION: write_solution,
     Stage.VERIFIER: write_verifier,
     Stage.RESOURCES: configure_resources,
@@ -119,10 +125,12 @@ async def run_llm_gen(
     environment: EnvironmentSpec = LOCAL_DOCKER,
     n_concurrent: int = 4,
     force_new: bool = False,
+    prepare: bool = False,
     sampling: SamplingConfig | None = None,
     console: Console | None = None,
 ) -> GenSummary:
     """Synthesize `n` tasks (default `spec.tasks`) into `out`, keeping state in `work`.
+    `prepare` has an agent prepare every task's environment (otherwise the spec says which).
 
     Everything a run needs from the user (the endpoint URL, every model's key) is checked before
     the work dir is touched."""
@@ -139,9 +147,13 @@ async def run_llm_gen(
     configs = {stage: model_config(ref, api_base, limit) for stage, ref in refs.items()}
     for config in set(configs.values()):
         require_api_key(config)
+    prepared = {s.slot_id for s in slots if prepare or spec.prepares(s)}
+    if prepared:
+        where = "--api-base" if api_base else "models.environment.api_base"
+        check_preparation_endpoint(configs[Stage.ENVIRONMENT], where)
     workdir = WorkDir.open(
         work,
-        RunInfo.for_spec(spec, seed=seed, n=len(slots)),
+        RunInfo.for_spec(spec, seed=seed, n=len(slots), prepare=prepare),
         force_new=force_new,
         secret_envs={ref.key_env for ref in refs.values()},
         secrets=[s for config in set(configs.values()) for s in url_secrets(config.api_base)],
@@ -185,6 +197,7 @@ async def run_llm_gen(
                     budget=budget,
                     execution=execution,
                     seed=seed,
+                    prepare=handle.slot.slot_id in prepared,
                 )
                 await _synthesize(ctx, out, lambda: bars.update(handles))
                 bars.update(handles)

@@ -33,6 +33,7 @@ from litecoder_harbor.jobs import (
     AgentSpec,
     EnvironmentSpec,
     ScriptedAgent,
+    TrialOutcome,
     import_path,
     run_trials_async,
     stable_job_name,
@@ -165,6 +166,23 @@ class Execution:
                 n_concurrent=self.n_concurrent,
             )
         return report.tasks[0]
+
+    async def run_agent(self, task_dir: Path, agent: AgentSpec, prefix: str) -> TrialOutcome:
+        """One trial of `agent` on the task through Harbor, in a job named by what it runs: a
+        rerun finds the finished trial instead of running it again. No retries: an agent that
+        changes the container must not get a second go in the same round."""
+        job_name = stable_job_name(prefix, [task_dir], [agent], self.environment)
+        async with self._harbor:
+            outcomes = await run_trials_async(
+                [task_dir],
+                [agent],
+                environment=self.environment,
+                jobs_dir=self.jobs_dir,
+                job_name=job_name,
+                n_concurrent=1,
+                retries=0,
+            )
+        return outcomes[0]
 
     async def probe(
         self, task_dir: Path, image: str, scripts: list[ProbeScript]

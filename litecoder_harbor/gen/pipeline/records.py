@@ -27,7 +27,7 @@ from litecoder_harbor.validate import Verdict
 PIPELINE_VERSION = 1
 """Bumped when prompts or stage logic change: a work dir of another version is not resumed."""
 
-RUN_IDENTITY = ("spec_hash", "seed", "n", "pipeline_version")
+RUN_IDENTITY = ("spec_hash", "seed", "n", "prepare", "pipeline_version")
 """The run.json fields that must match to resume; `created` is only a record."""
 
 
@@ -65,12 +65,16 @@ class RunInfo(_Record):
     spec_hash: str = Field(min_length=1)
     seed: int = Field(ge=0)
     n: int = Field(ge=1)
+    prepare: bool = Field(default=False, description="--prepare: every environment prepared.")
     pipeline_version: int = PIPELINE_VERSION
     created: datetime = Field(default_factory=utc_now)
 
     @classmethod
-    def for_spec(cls, spec: DomainSpec, *, seed: int, n: int | None = None) -> RunInfo:
-        return cls(spec_hash=spec_hash(spec), seed=seed, n=spec.tasks if n is None else n)
+    def for_spec(
+        cls, spec: DomainSpec, *, seed: int, n: int | None = None, prepare: bool = False
+    ) -> RunInfo:
+        n = spec.tasks if n is None else n
+        return cls(spec_hash=spec_hash(spec), seed=seed, n=n, prepare=prepare)
 
 
 # --- state.json -------------------------------------------------------------------------------

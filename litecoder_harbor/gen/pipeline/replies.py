@@ -227,6 +227,11 @@ def _blocks(text: str) -> list[_Block]:
     return blocks
 
 
+def fenced_block(text: str, path: str) -> str | None:
+    """The content of the first closed block labelled `path` (e.g. a brief), if any."""
+    return next((b.content for b in _blocks(text) if b.label == path and b.closed), None)
+
+
 # --- files ------------------------------------------------------------------------------------
 
 

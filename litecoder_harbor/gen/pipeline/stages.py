@@ -20,6 +20,7 @@ from pydantic import BaseModel
 from litecoder_harbor import __version__
 from litecoder_harbor.errors import LitecoderError
 from litecoder_harbor.gen.pipeline.execution import Execution, ProbeScript, failed_checks
+from litecoder_harbor.gen.pipeline.extraction import PREPARED_DIR, describe
 from litecoder_harbor.gen.pipeline.replies import (
     ReplyError,
     TaskResources,
@@ -36,6 +37,7 @@ from litecoder_harbor.tasks.conventions import dockerfile_prefix
 from litecoder_harbor.tasks.model import TaskDraft, TaskFile
 from litecoder_harbor.validate import ATTACKS, Verdict, read_instruction
 
+PREPARED = PREPARED_DIR + "/"
 MAX_PROBES = 2
 """Lazy and alternative valid solutions asked for per verifier round, of each kind."""
 SOLUTION_TIMEOUT = 600
@@ -160,6 +162,8 @@ class StageContext:
     budget: Budget
     execution: Execution
     seed: int
+    prepare: bool = False
+    """The environment is prepared by an agent in a container (`preparation`), not written."""
 
 
 # --- the round loop ---------------------------------------------------------------------------
@@ -251,7 +255,11 @@ def _context(draft: TaskDraft, *stages: Stage) -> str:
         f"instruction.md:\n```markdown path=instruction.md\n{draft.instruction.rstrip()}\n```"
     ]
     if Stage.ENVIRONMENT in stages:
-        sections.append("The environment:\n" + _files_block(draft.environment, "environment"))
+        prepared = {k: v for k, v in draft.environment.items() if k.startswith(PREPARED)}
+        written = {k: v for k, v in draft.environment.items() if k not in prepared}
+        sections.append("The environment:\n" + _files_block(written, "environment"))
+        if prepared:
+            sections.append("The prepared starting state it copies in:\n" + describe(prepared))
     if Stage.SOLUTION in stages:
         solution = {"solve.sh": TaskFile(content=draft.solution), **draft.solution_files}
         sections.append("The reference solution:\n" + _files_block(solution, "solution"))
