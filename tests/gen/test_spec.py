@@ -457,3 +457,30 @@ def test_spec_check_never_shows_a_password_in_the_api_base(wide_console, tmp_pat
     result = CliRunner().invoke(app, ["spec", "check", str(spec), "--n", "10"])
     assert result.exit_code == 0, result.output
     assert "127.0.0.1:8000/v1" in result.output and "s3cret-pw" not in result.output
+
+
+def test_prepare_set_per_domain_and_overridden_per_subtopic(tmp_path):
+    text = BASE.replace("    weight: 2\n", "    weight: 2\n    prepare: true\n").replace(
+        "        description: Walk mazes.\n",
+        "        description: Walk mazes.\n        prepare: false\n",
+    )
+    spec = spec_of(tmp_path, text)
+    prepares = {(s.domain, s.subtopic): spec.prepares(s) for s in plan_tasks(spec, 10)}
+    assert prepares == {
+        (Domain.AI_ML, "training-bugs"): False,
+        (Domain.GAMES, "sudoku"): True,
+        (Domain.GAMES, "mazes"): False,
+    }
+
+
+def test_prepare_that_is_not_a_yes_or_no_names_its_line(tmp_path):
+    text = BASE.replace(
+        "        description: Solve sudokus.\n",
+        "        description: Solve sudokus.\n        prepare: sometimes\n",
+    )
+    with pytest.raises(LitecoderError) as error:
+        spec_of(tmp_path, text)
+    assert str(error.value).endswith(
+        "domains.yaml: domains[1].subtopics[0].prepare: input should be a valid boolean, "
+        "unable to interpret input (line 22)"
+    )

@@ -149,7 +149,8 @@ async def run_llm_gen(
         require_api_key(config)
     prepared = {s.slot_id for s in slots if prepare or spec.prepares(s)}
     if prepared:
-        where = "--api-base" if api_base else "models.environment.api_base"
+        which = "environment" if spec.models.environment else "default"
+        where = "--api-base" if api_base else f"models.{which}.api_base"
         check_preparation_endpoint(configs[Stage.ENVIRONMENT], where)
     workdir = WorkDir.open(
         work,

@@ -139,7 +139,7 @@ def _dropped(path: str) -> str | None:
     return next((why for pattern, why in _DROPPED_RE if pattern.fullmatch(path)), None)
 
 
-def _refused(entry: ListedEntry | None, path: str, deleted: bool) -> str | None:
+def _refused(entry: ListedEntry | None, path: str) -> str | None:
     """Why `path` may not be part of a starting state, or None."""
     if "\n" in path or "\t" in path:
         return f"{path!r}: a name with a newline or tab cannot be placed by a Dockerfile"
@@ -147,9 +147,7 @@ def _refused(entry: ListedEntry | None, path: str, deleted: bool) -> str | None:
         path.encode()
     except UnicodeEncodeError:
         return f"{path!r}: the name is not UTF-8"
-    if path == "/logs" or path.startswith("/logs/"):
-        if entry is not None and entry.type == "d" and not deleted:
-            return None  # Harbor's mount points
+    if path == "/logs" or path.startswith("/logs/"):  # Harbor's mount points never change
         return (
             f"{path}: under /logs, where Harbor mounts the agent's and verifier's logs; the "
             "starting state must not put anything there"
@@ -190,7 +188,7 @@ def select_changes(
             continue
         if why := _dropped(path):
             dropped[why] += 1
-        elif why := _refused(entry, path, deleted=False):
+        elif why := _refused(entry, path):
             refused.append(why)
         else:
             kept.add(path)
@@ -200,7 +198,7 @@ def select_changes(
     for path in deleted:
         if why := _dropped(path):
             dropped[why] += 1
-        elif why := _refused(before[path], path, deleted=True):
+        elif why := _refused(before[path], path):
             refused.append(why)
         else:
             kept_deleted.append(path)

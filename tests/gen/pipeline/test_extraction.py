@@ -103,6 +103,7 @@ def test_noise_dropped_silently_and_tooling_mounts_ignored():
 def test_logs_system_trees_and_special_files_refused_with_the_reason():
     selection = select(
         ("/logs/prep-notes.txt", "f", "644", 2000),
+        ("/logs/stash", "d", "755", 2000),
         ("/usr/bin/newtool", "f", "755", 2000),
         ("/usr/local/bin/greeter", "f", "755", 2000),
         ("/app/fifo", "p", "644", 2000),
@@ -111,6 +112,7 @@ def test_logs_system_trees_and_special_files_refused_with_the_reason():
     assert selection.refused
     refused = "\n".join(selection.refused)
     assert "/logs/prep-notes.txt: under /logs, where Harbor mounts" in refused
+    assert "/logs/stash: under /logs" in refused
     assert "/usr/bin/newtool: a package-managed system path" in refused
     assert "/app/fifo: not a regular file, directory or symbolic link (find type p)" in refused
     assert "'/app/bad\\nname': a name with a newline" in refused

@@ -252,6 +252,40 @@ def test_flag_without_preparation_in_spec_changes_the_run(tmp_path, llm_stub, mo
     assert "run.json: prepare differs: this work dir was made with prepare False" in second.stderr
 
 
+def test_brief_taken_from_its_block_or_the_whole_reply():
+    from litecoder_harbor.gen.pipeline.replies import ReplyError
+    from litecoder_harbor.llm.cache import CachedReply
+
+    def reply(text: str) -> CachedReply:
+        return CachedReply(text=text, finish_reason="stop", input_tokens=1, output_tokens=1)
+
+    assert preparation.parse_brief(reply("Sure.\n" + BRIEF)).startswith("Create the starting")
+    plain = "Create the starting state: an empty git repository at /app/repo."
+    assert preparation.parse_brief(reply(plain)) == plain
+    with pytest.raises(ReplyError, match="holds no preparation brief"):
+        preparation.parse_brief(reply("OK."))
+
+
+def test_agent_told_the_stage_model_and_endpoint_never_the_key(monkeypatch):
+    from litecoder_harbor.llm.config import ModelConfig
+
+    monkeypatch.setenv("MY_VLLM_KEY", "the-key-value-itself")
+    local = ModelConfig(
+        provider="openai",
+        model="qwen",
+        api_base="http://127.0.0.1:8000/v1",
+        api_key_env="MY_VLLM_KEY",
+    )
+    agent = preparation.preparation_agent(local)
+    assert agent.name == "litecoder_harbor.gen.pipeline.prep_agents:PreparationAgent"
+    assert agent.model == "openai/qwen"
+    assert agent.kwargs["api_base"] == "http://127.0.0.1:8000/v1"
+    assert agent.kwargs["api_key_env"] == "MY_VLLM_KEY"
+    assert "the-key-value-itself" not in agent.model_dump_json()
+    claude = ModelConfig(provider="anthropic", model="claude", api_base="https://gw.example/v1")
+    assert preparation.preparation_agent(claude).kwargs["api_base"] == "https://gw.example"
+
+
 # --- with Docker: one run, killed after preparation and resumed -----------------------------
 
 
@@ -341,6 +375,9 @@ def test_refused_capture_names_its_reasons_and_keeps_no_secret(prepared_run):
     for path in (tmp / "out").rglob("*"):
         if path.is_file():
             assert FAKE_KEY.encode() not in path.read_bytes(), path
+    for path in (tmp / "work").rglob("*"):  # Harbor's jobs too: the agent got the key in memory
+        if path.is_file():
+            assert b"stub-key-for-tests" not in path.read_bytes(), path
 
 
 @pytest.mark.docker
