@@ -345,8 +345,9 @@ def _paths(paths: list[str]) -> str:
 
 def dockerfile_steps(capture: Capture) -> str:
     """The Dockerfile lines that rebuild the captured state on top of the image it was prepared
-    in: delete, copy the files, make empty directories and links, then owners and modes (in that
-    order: chown clears setuid bits)."""
+    in: delete, copy the files, make empty directories and links, then owners other than root
+    and every mode (in that order: chown clears setuid bits; modes are always set, since the
+    build context's modes depend on the umask of whoever wrote it)."""
     entries = [e for e in capture.manifest]
     absent = [e.path for e in entries if e.kind == "absent"]
     files = [e for e in entries if e.kind == "file"]
@@ -366,7 +367,8 @@ def dockerfile_steps(capture: Capture) -> str:
         commands.append(f"ln -sfn -- {shlex.quote(link.target or '')} {shlex.quote(link.path)}")
     owners: dict[str, list[str]] = {}
     for entry in [*dirs, *files, *links]:
-        owners.setdefault(f"{entry.uid}:{entry.gid}", []).append(entry.path)
+        if (entry.uid, entry.gid) != (0, 0):  # COPY, mkdir and ln make everything root's
+            owners.setdefault(f"{entry.uid}:{entry.gid}", []).append(entry.path)
     for owner, paths in sorted(owners.items()):
         commands.append(f"chown -h {owner} -- {_paths(paths)}")
     modes: dict[str, list[str]] = {}

@@ -202,6 +202,7 @@ def test_dockerfile_steps_place_files_owners_and_modes_in_order():
     assert "mkdir -p -- /srv/empty" in body and "mkdir -p -- /app " not in body
     assert "ln -sfn -- 'my repo' /app/current" in body
     assert "chown -h 999:999 -- /etc/greeter /etc/greeter/greeter.conf" in body
+    assert "chown -h 0:0" not in body  # what COPY makes already
     assert "chmod 0640 -- /etc/greeter/greeter.conf" in body
     assert "chmod 4755 -- /usr/local/bin/su-tool" in body
     assert "'/app/my repo/file.txt'" in body
