@@ -50,6 +50,7 @@ from litecoder_harbor.jobs import AgentSpec, import_path
 from litecoder_harbor.llm.client import Reply
 from litecoder_harbor.llm.config import ModelConfig
 from litecoder_harbor.llm.secrets import key_values, scrub_server_text, without_userinfo
+from litecoder_harbor.llm.usage import Usage
 from litecoder_harbor.tasks.conventions import dockerfile_prefix, domain_apt_packages
 from litecoder_harbor.tasks.model import TaskDraft, TaskFile
 from litecoder_harbor.tasks.writer import materialize
@@ -114,6 +115,9 @@ class PreparationRecord(BaseModel):
     trial_dir: str | None = None
     exception: str | None = None
     transcript: dict | None = Field(default=None, description="The agent's ATIF trajectory.")
+    agent_usage: Usage | None = Field(
+        default=None, description="The agent's own model calls, booked against the stage once."
+    )
     kept: list[str] = Field(default_factory=list)
     deleted: list[str] = Field(default_factory=list)
     dropped: dict[str, int] = Field(default_factory=dict)
@@ -203,6 +207,7 @@ async def prepare_environment(ctx: StageContext, draft: TaskDraft) -> TaskDraft 
         outcome = await ctx.execution.run_agent(prep_dir, preparation_agent(config), "prepare")
         logs = outcome.trial_dir / "agent"
         record.trial_dir, record.transcript = str(outcome.trial_dir), _transcript(outcome.trial_dir)
+        _book_agent_usage(ctx, record, config)
         if not (logs / agents.SELECTION).exists():
             record.exception = f"{outcome.exception_type}: {outcome.exception_message}"
             handle.save_record(RECORD.format(round=round_), record)
@@ -265,6 +270,29 @@ async def prepare_environment(ctx: StageContext, draft: TaskDraft) -> TaskDraft 
         return new
 
     return await run_rounds(ctx, Stage.ENVIRONMENT, prompt, check)
+
+
+def _book_agent_usage(ctx: StageContext, record: PreparationRecord, config: ModelConfig) -> None:
+    """The agent's calls (from its trajectory) on the stage's bill and the run's budget, once:
+    a resumed round that finds its finished preparation finds the booking in the record too."""
+    name = RECORD.format(round=record.round)
+    earlier = ctx.handle.load_record(name, PreparationRecord)
+    if earlier is not None and earlier.agent_usage is not None:
+        record.agent_usage = earlier.agent_usage
+        return
+    steps = (record.transcript or {}).get("steps", [])
+    metrics = (record.transcript or {}).get("final_metrics") or {}
+    tokens_in = int(metrics.get("total_prompt_tokens") or 0)
+    tokens_out = int(metrics.get("total_completion_tokens") or 0)
+    record.agent_usage = Usage(
+        calls=sum(step.get("source") == "agent" for step in steps),
+        input_tokens=tokens_in,
+        output_tokens=tokens_out,
+        cost_usd=config.cost_usd(tokens_in, tokens_out),
+    )
+    ctx.handle.save_record(name, record)  # before booking: a kill in between under-counts
+    ctx.handle.record_usage(record.agent_usage)
+    ctx.budget.elsewhere += record.agent_usage.cost_usd
 
 
 async def _compare_rebuilt(

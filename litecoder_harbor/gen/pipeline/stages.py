@@ -137,10 +137,13 @@ class Budget:
         self.limit_usd = limit_usd
         self.spent_before = spent_before
         self.clients = clients
+        self.elsewhere = 0.0  # calls this run made without our clients (the preparing agent)
 
     @property
     def spent(self) -> float:
-        return self.spent_before + sum(c.usage.total.cost_usd for c in self.clients)
+        return (
+            self.spent_before + self.elsewhere + sum(c.usage.total.cost_usd for c in self.clients)
+        )
 
     def check(self) -> None:
         if self.spent >= self.limit_usd:

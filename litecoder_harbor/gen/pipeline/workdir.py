@@ -423,6 +423,13 @@ class TaskHandle:
         self._save()
         return path
 
+    def record_usage(self, usage: Usage) -> None:
+        """Book calls made outside our client (the preparing agent's own, through LiteLLM)
+        against the running stage."""
+        _, record = self._running()
+        record.usage += usage
+        self._save()
+
     def fail_round(self, errors: Sequence[str]) -> StageStart:
         """Close the running round as failed; `errors` are fed back in the next one."""
         if not errors:

@@ -407,6 +407,11 @@ def test_task_from_prepared_state_is_proven_and_not_prepared_twice(prepared_run)
     state = json.loads((tmp / "work" / "tasks" / SLOT / "state.json").read_text())
     assert state["verdict"] == "sound"
     assert state["stages"]["environment"]["repair_rounds"] == 1
+    record = json.loads((tmp / "work" / "tasks" / SLOT / "preparation-1.json").read_text())
+    assert record["agent_usage"]["calls"] == 3  # commands, complete, confirm
+    assert record["agent_usage"]["input_tokens"] > 0
+    # two briefs, two preparations of three agent calls each: booked once, not again on resume
+    assert state["stages"]["environment"]["usage"]["calls"] == 2 + 2 * 3
     counts = scenario.counts
     assert counts["terminus"] == killed["terminus"], "the resumed run prepared again"
     assert counts["preparation"] == killed["preparation"] == 2
