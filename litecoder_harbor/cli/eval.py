@@ -108,13 +108,7 @@ def run(
     import os
 
     os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")  # no fetch at import
-    from litecoder_harbor.eval import (
-        DEFAULT_AGENT,
-        DatasetChoice,
-        EvalSettings,
-        check_api_base,
-        check_checkpoint,
-    )
+    from litecoder_harbor.eval import DatasetChoice, check_checkpoint
 
     check_count(k, "-k")
     check_count(n_concurrent, "--n-concurrent")
@@ -124,7 +118,6 @@ def run(
     if agent_timeout_sec is not None and agent_timeout_sec <= 0:
         raise LitecoderError(f"--agent-timeout-sec {agent_timeout_sec:g}: must be above 0")
     check_output_folder(out, "--out")
-    check_api_base(api_base)
     if harness not in ("harbor", "tb"):
         raise LitecoderError(f"--harness {harness!r}: use harbor or tb")
     if serve is not None:
@@ -137,6 +130,14 @@ def run(
     elif model is None:
         raise LitecoderError("--model: missing", hint="give a LiteLLM name, or --serve CHECKPOINT")
     kwargs = parse_agent_kwargs(agent_kwargs or [])
+    choice = DatasetChoice(
+        benchmark=benchmark, dataset=dataset, registry_path=registry_path, path=path
+    )
+    choice.to_harbor(n_tasks)  # every source mistake now, before a server or container starts
+
+    from litecoder_harbor.eval import DEFAULT_AGENT, EvalSettings, check_api_base
+
+    check_api_base(api_base)
     settings = EvalSettings(
         k=k,
         n_concurrent=n_concurrent,
@@ -144,12 +145,8 @@ def run(
         agent_timeout_sec=agent_timeout_sec,
         n_tasks=n_tasks,
     )
-    choice = DatasetChoice(
-        benchmark=benchmark, dataset=dataset, registry_path=registry_path, path=path
-    )
     if harness == "tb":
         return _run_tb(choice, model, agent, api_base, settings, out)
-    choice.to_harbor(settings)  # every source mistake now, before a server or container starts
     reasons = settings.not_leaderboard_valid_because()
     if reasons:
         err_console.print(
@@ -170,10 +167,10 @@ def _run_harbor(choice, model, api_base, serve, agent, kwargs, settings, out, en
     )
     from litecoder_harbor.jobs import EnvironmentSpec, run_in_loop
 
+    agent_spec(agent, model or "openai/served", api_base, kwargs)  # an unknown agent: now
     environment = EnvironmentSpec.parse(env)
     if environment.is_docker:
         require_docker()
-    agent_spec(agent, model or "openai/served", api_base, kwargs)  # an unknown agent: now
     server = served(serve, out / "serve", log=log) if serve else contextlib.nullcontext()
     with server as model_server:
         if model_server is not None:

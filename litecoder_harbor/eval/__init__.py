@@ -1,49 +1,38 @@
 """Evaluation: agents and models on Terminal-Bench 1.0 / 2.0 / Pro, a local registry or our own
 held-out tasks through Harbor, and reports of pass@1, pass@k and more from finished job dirs.
-The public API of the eval stage."""
+The public API of the eval stage.
 
-from litecoder_harbor.eval.benchmarks import BENCHMARKS, Benchmark, benchmark
-from litecoder_harbor.eval.legacy import tb_command
-from litecoder_harbor.eval.plots import write_report
-from litecoder_harbor.eval.report import (
-    REPORT_FILE,
-    EvalReport,
-    RunReport,
-    build_report,
-    pass_at_k,
-    tables,
-)
-from litecoder_harbor.eval.run import (
-    DEFAULT_AGENT,
-    DatasetChoice,
-    EvalSettings,
-    agent_spec,
-    check_api_base,
-    check_model,
-    evaluate_async,
-)
-from litecoder_harbor.eval.serve import ServedModel, check_checkpoint, served
+Names load on first use (as in `litecoder_harbor.scaffolds`), so a command that fails on its
+arguments answers before Harbor's agents and the model SDKs are imported.
+"""
 
-__all__ = [
-    "BENCHMARKS",
-    "DEFAULT_AGENT",
-    "REPORT_FILE",
-    "Benchmark",
-    "DatasetChoice",
-    "EvalReport",
-    "EvalSettings",
-    "RunReport",
-    "ServedModel",
-    "agent_spec",
-    "benchmark",
-    "build_report",
-    "check_api_base",
-    "check_checkpoint",
-    "check_model",
-    "evaluate_async",
-    "pass_at_k",
-    "served",
-    "tables",
-    "tb_command",
-    "write_report",
-]
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "benchmarks": ("BENCHMARKS", "Benchmark", "benchmark"),
+    "datasets": ("DatasetChoice", "load_registry"),
+    "legacy": ("tb_command",),
+    "plots": ("write_report",),
+    "report": ("REPORT_FILE", "EvalReport", "RunReport", "build_report", "pass_at_k", "tables"),
+    "run": (
+        "DEFAULT_AGENT",
+        "EvalSettings",
+        "agent_spec",
+        "check_api_base",
+        "check_model",
+        "evaluate_async",
+    ),
+    "serve": ("ServedModel", "check_checkpoint", "served"),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_MODULE_OF[name]}"), name)

@@ -9,21 +9,19 @@ allowed for quick runs; the report then says "not leaderboard-valid" and why.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from harbor.models.job.config import DatasetConfig, JobConfig, RetryConfig
-from harbor.models.registry import DatasetSpec
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from litecoder_harbor.collect import check_model_access
 from litecoder_harbor.errors import LitecoderError
-from litecoder_harbor.eval.benchmarks import benchmark
+from litecoder_harbor.eval.datasets import DatasetChoice
 from litecoder_harbor.eval.report import LEADERBOARD_MIN_RUNS
 from litecoder_harbor.jobs import LOCAL_DOCKER, AgentSpec, EnvironmentSpec, run_job
 from litecoder_harbor.llm.secrets import url_secrets, without_userinfo
@@ -45,7 +43,6 @@ class EvalSettings(BaseModel):
     timeout_multiplier: float = 1.0
     agent_timeout_sec: float | None = None
     n_tasks: int | None = None
-    task_names: list[str] | None = None
 
     def not_leaderboard_valid_because(self) -> list[str]:
         reasons = []
@@ -55,93 +52,9 @@ class EvalSettings(BaseModel):
             reasons.append(f"timeout multiplier {self.timeout_multiplier:g} (must be 1.0)")
         if self.agent_timeout_sec is not None:
             reasons.append("agent timeout overridden")
-        if self.n_tasks is not None or self.task_names:
+        if self.n_tasks is not None:
             reasons.append("a subset of the tasks")
         return reasons
-
-
-class DatasetChoice(BaseModel):
-    """Which tasks: a benchmark by name, `-d name@version` (from Harbor's registry or a local
-    registry.json), or a local folder of task dirs."""
-
-    benchmark: str | None = None
-    dataset: str | None = None
-    registry_path: Path | None = None
-    path: Path | None = None
-
-    def to_harbor(self, settings: EvalSettings) -> DatasetConfig:
-        given = [
-            n
-            for n, v in (("--benchmark", self.benchmark), ("-d", self.dataset), ("-p", self.path))
-            if v
-        ]
-        if len(given) != 1:
-            raise LitecoderError(
-                f"{' and '.join(given) or 'no task source'}: give exactly one of --benchmark, "
-                "-d name@version or -p DIR"
-            )
-        if self.registry_path is not None and self.dataset is None:
-            raise LitecoderError("--registry-path: needs -d name@version (a dataset in it)")
-        filters: dict[str, Any] = {"n_tasks": settings.n_tasks, "task_names": settings.task_names}
-        if self.path is not None:
-            if not self.path.is_dir():
-                raise LitecoderError(f"-p {self.path}: no such folder of task dirs")
-            return DatasetConfig(path=self.path.resolve(), **filters)
-        ref = benchmark(self.benchmark).dataset if self.benchmark else self.dataset
-        name, _, version = ref.partition("@")
-        if not name or "/" in name:
-            raise LitecoderError(
-                f"-d {ref!r}: not a registry dataset name",
-                hint="give name@version as in Harbor's registry, e.g. terminal-bench@2.0",
-            )
-        registry = None
-        if self.registry_path is not None:
-            registry = self.registry_path.resolve()
-            check_in_registry(registry, name, version or None)
-        return DatasetConfig(name=name, version=version or None, registry_path=registry, **filters)
-
-    @property
-    def label(self) -> str:
-        if self.path is not None:
-            return self.path.resolve().name
-        return (benchmark(self.benchmark).dataset if self.benchmark else self.dataset) or "?"
-
-
-def load_registry(path: Path) -> list[DatasetSpec]:
-    """A local registry.json: Harbor's list of datasets, each with its tasks."""
-    where = f"--registry-path {path}"
-    if not path.is_file():
-        raise LitecoderError(f"{where}: no such file", hint="give a registry.json")
-    try:
-        rows = json.loads(path.read_text())
-    except (ValueError, OSError) as exc:
-        raise LitecoderError(f"{where}: not JSON: {' '.join(str(exc).split())}") from None
-    if not isinstance(rows, list):
-        raise LitecoderError(
-            f"{where}: expected a JSON list of datasets, got {type(rows).__name__}",
-            hint='[{"name": ..., "version": ..., "description": ..., "tasks": [...]}]',
-        )
-    specs = []
-    for i, row in enumerate(rows):
-        try:
-            specs.append(DatasetSpec.model_validate(row))
-        except ValidationError as exc:
-            first = exc.errors(include_url=False)[0]
-            field = ".".join(map(str, first["loc"]))
-            raise LitecoderError(f"{where}: [{i}].{field}: {first['msg']}") from None
-    return specs
-
-
-def check_in_registry(path: Path, name: str, version: str | None) -> None:
-    """`name@version` is a dataset of the local registry (Harbor's own message would be a
-    traceback from inside the job)."""
-    specs = load_registry(path)
-    if any(s.name == name and version in (None, s.version) for s in specs):
-        return
-    known = ", ".join(f"{s.name}@{s.version}" for s in specs) or "none"
-    raise LitecoderError(
-        f"-d {name}{'@' + version if version else ''}: not in {path}", hint=f"it has: {known}"
-    )
 
 
 def check_api_base(api_base: str | None) -> None:
@@ -175,7 +88,11 @@ def agent_spec(
     elif api_base:
         kwargs.setdefault("api_base", api_base)
     spec = AgentSpec(name=name, model=model, kwargs=kwargs, env=env)
-    spec.to_harbor()  # an unknown agent name fails here, before anything runs
+    try:
+        spec.to_harbor()  # an unknown agent name fails here, before anything runs
+    except LitecoderError as exc:
+        ours = ", ".join(OUR_AGENT_PREFIX + s for s in SCAFFOLDS)
+        raise LitecoderError(f"--agent: {exc.message}", hint=f"{exc.hint}; ours: {ours}") from None
     return spec
 
 
@@ -211,7 +128,10 @@ def job_config(
         datasets=[dataset],
         environment=environment.to_harbor(),
     )
-    what = config.model_dump_json(exclude={"job_name", "jobs_dir", "n_concurrent_trials"})
+    # Without defaults, as Harbor saves config.json: a default set's order varies by process.
+    what = config.model_dump_json(
+        exclude_defaults=True, exclude={"job_name", "jobs_dir", "n_concurrent_trials"}
+    )
     digest = hashlib.sha256(what.encode()).hexdigest()[:12]
     source = dataset.path.name if dataset.path else f"{dataset.name}-{dataset.version or 'latest'}"
     agent_name = (agent.name.rpartition(":")[2] or agent.name).lower()
@@ -243,7 +163,7 @@ async def evaluate_async(
     console: Console | None = None,
 ) -> Path:
     """Run (or resume) the job and return its dir; every trial's result is in it."""
-    dataset = choice.to_harbor(settings)
+    dataset = choice.to_harbor(settings.n_tasks)
     n_tasks = await resolve_tasks(dataset, choice.label)
     config = job_config(dataset, agent, settings, out, environment)
     job_dir = config.jobs_dir / config.job_name

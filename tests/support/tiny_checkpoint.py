@@ -1,6 +1,11 @@
 """A tiny Qwen3 checkpoint made here, without a download: random weights and a byte-level
 tokenizer with a ChatML template. Stands in for the training stage's `build_tiny_model` until
-that lands; it solves nothing, which is the point of the tests that use it."""
+that lands; it solves nothing, which is the point of the tests that use it.
+
+Its output head is steered to end every reply at once (an empty answer, finish reason `stop`):
+Terminus-2 counts such a reply as a turn, so its turn cap ends the episode, whereas a reply cut
+off at the token limit makes it ask again, uncounted, until the task's agent timeout.
+"""
 
 from __future__ import annotations
 
@@ -47,9 +52,16 @@ def build_tiny_model(out_dir: Path) -> Path:
         max_position_embeddings=65536,
         eos_token_id=vocab["<|im_end|>"],
         pad_token_id=vocab["<|endoftext|>"],
-        tie_word_embeddings=True,
+        tie_word_embeddings=False,
     )
     model = Qwen3ForCausalLM(config)
+    with torch.no_grad():  # residual stream = embedding, whose dimension 0 drives the EOS logit
+        model.model.embed_tokens.weight[:, 0] = 1.0
+        for layer in model.model.layers:
+            layer.self_attn.o_proj.weight.zero_()
+            layer.mlp.down_proj.weight.zero_()
+        model.lm_head.weight.zero_()
+        model.lm_head.weight[config.eos_token_id, 0] = 50.0
     model.generation_config.max_new_tokens = 64
     out_dir.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out_dir)
