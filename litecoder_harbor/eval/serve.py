@@ -24,7 +24,7 @@ from pathlib import Path
 
 from pydantic import BaseModel
 
-from litecoder_harbor.errors import LitecoderError
+from litecoder_harbor.errors import Interrupted, LitecoderError
 
 START_TIMEOUT_SEC = 600
 """Loading a large checkpoint takes minutes; a server that has not answered by then is stuck."""
@@ -130,6 +130,7 @@ def served(
     log_path = log_dir / "serve.log"
     api_base = f"http://127.0.0.1:{port}/v1"
     log(f"starting {engine} for {checkpoint} on {api_base} (log: {log_path})")
+    previous = _stop_on_sigterm()
     with log_path.open("w") as sink:
         process = subprocess.Popen(
             argv, stdout=sink, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
@@ -157,3 +158,19 @@ def served(
         )
     finally:
         stop(process)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _raise_interrupted(signum: int, frame: object) -> None:
+    raise Interrupted(signum)
+
+
+def _stop_on_sigterm():
+    """SIGTERM ends the run through `served`'s clean-up, as Ctrl-C does: the server has a
+    process group of its own, so nothing else would stop it. Returns the handler it replaced
+    (None off the main thread, where no handler can be set)."""
+    try:
+        return signal.signal(signal.SIGTERM, _raise_interrupted)
+    except ValueError:
+        return None
