@@ -389,7 +389,12 @@ def compare(baseline: RunReport, other: RunReport) -> Comparison:
 def build_report(runs: list[list[Path]], *, compare_runs: bool = False) -> EvalReport:
     """One run per entry of `runs` (a list of job dirs pooled together); with `compare_runs`
     every later run is compared with the first."""
-    reports = [run_report(job_dirs) for job_dirs in runs]
+    names = [job_dirs[0].name for job_dirs in runs]
+    labels = [
+        name if names.count(name) == 1 else f"{job_dirs[0].parent.name}/{name}"
+        for name, job_dirs in zip(names, runs, strict=True)
+    ]
+    reports = [run_report(job_dirs, label) for job_dirs, label in zip(runs, labels, strict=True)]
     comparisons = [compare(reports[0], other) for other in reports[1:]] if compare_runs else []
     return EvalReport(runs=reports, comparisons=comparisons)
 

@@ -173,3 +173,10 @@ def test_cli_refuses_a_trial_result_that_is_not_harbors(base_job, tmp_path):
     assert proc.returncode == 2 and "not a Harbor trial result" in proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
     assert not out.exists()
+
+
+def test_runs_of_the_same_job_name_get_labels_that_tell_them_apart(tmp_path):
+    one = write_job(tmp_path / "base", "eval-x", {"t": [Outcome(1.0)]})
+    two = write_job(tmp_path / "sft", "eval-x", {"t": [Outcome(0.0)]})
+    report = build_report([[one], [two]], compare_runs=True)
+    assert [r.label for r in report.runs] == ["base/eval-x", "sft/eval-x"]
