@@ -46,11 +46,19 @@ class DatasetChoice(BaseModel):
             return DatasetConfig(path=self.path.resolve(), **filters)
         ref = benchmark(self.benchmark).dataset if self.benchmark else self.dataset
         name, _, version = ref.partition("@")
-        if not name or "/" in name:
+        if not name.strip("/") or name.count("/") > 1:
             raise LitecoderError(
                 f"-d {ref!r}: not a registry dataset name",
-                hint="give name@version as in Harbor's registry, e.g. terminal-bench@2.0",
+                hint="give name@version as in Harbor's registry (terminal-bench@2.0), or "
+                "org/name[@ref] of Harbor Hub",
             )
+        if "/" in name:  # a Harbor Hub package; a local registry.json lists legacy names only
+            if self.registry_path is not None:
+                raise LitecoderError(
+                    f"-d {ref}: a Harbor Hub package name; --registry-path lists name@version "
+                    "datasets only"
+                )
+            return DatasetConfig(name=name, ref=version or "latest", **filters)
         registry = None
         if self.registry_path is not None:
             registry = self.registry_path.resolve()
@@ -93,7 +101,16 @@ def check_in_registry(path: Path, name: str, version: str | None) -> None:
     """`name@version` is a dataset of the local registry (Harbor's own message would be a
     traceback from inside the job)."""
     specs = load_registry(path)
-    if any(s.name == name and version in (None, s.version) for s in specs):
+    chosen = [s for s in specs if s.name == name and version in (None, s.version)]
+    for spec in chosen:
+        for task in spec.tasks:
+            if task.git_url is None and not task.path.is_dir():
+                raise LitecoderError(
+                    f"--registry-path {path}: {spec.name}@{spec.version}: task {task.name}: "
+                    f"no task dir at {task.path}",
+                    hint="a local task's path is absolute, or relative to where you run",
+                )
+    if chosen:
         return
     known = ", ".join(f"{s.name}@{s.version}" for s in specs) or "none"
     raise LitecoderError(

@@ -53,6 +53,15 @@ CASES = {
         lambda tmp: ["--registry-path", registry(tmp, OURS), "-d", "theirs@2.0", "--model", "openai/m"],
         "-d theirs@2.0: not in",
     ),
+    "registry task dir missing": (
+        lambda tmp: ["--registry-path", registry(tmp, json.dumps([{"name": "ours", "version": "1.0", "description": "", "tasks": [{"name": "t", "path": str(tmp / "gone")}]}])),
+                     "-d", "ours@1.0", "--model", "openai/m"],
+        "ours@1.0: task t: no task dir at",
+    ),
+    "hub name with a local registry": (
+        lambda tmp: ["--registry-path", registry(tmp, OURS), "-d", "org/ours", "--model", "openai/m"],
+        "-d org/ours: a Harbor Hub package name",
+    ),
     "k below 1": (
         lambda tmp: ["--benchmark", "tb2", "-k", "0", "--model", "openai/m"],
         "-k 0: must be between 1 and",
