@@ -33,7 +33,7 @@ def write_plots(report: EvalReport, out: Path) -> list[str]:
         axes.plot(ks, [100 * run.pass_at_k[k] for k in ks], marker="o", label=run.label)
     axes.set_xlabel("k (attempts per task)")
     axes.set_ylabel("pass@k (%)")
-    axes.set_ylim(0, 100)
+    axes.set_ylim(-2, 102)  # points at 0 and 100 stay visible
     axes.set_xticks(sorted({k for run in report.runs for k in run.pass_at_k}))
     axes.set_title("pass@k (unbiased estimator, mean over tasks)")
     axes.grid(alpha=0.3)
@@ -55,7 +55,7 @@ def write_plots(report: EvalReport, out: Path) -> list[str]:
     axes.set_xticks([c + 0.4 - width / 2 for c in range(len(categories))], categories)
     axes.tick_params(axis="x", labelrotation=30)
     axes.set_ylabel("pass@1 (%)")
-    axes.set_ylim(0, 100)
+    axes.set_ylim(-2, 102)  # points at 0 and 100 stay visible
     axes.set_title("pass@1 by task category")
     axes.legend(fontsize="small")
     atomic_write(out / CATEGORY_PLOT, _png(figure))

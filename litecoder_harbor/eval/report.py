@@ -423,10 +423,7 @@ def tables(report: EvalReport) -> list[Table]:
     row("tasks / trials", [f"{r.tasks} / {r.trials}" for r in runs])
     row(
         "runs per task",
-        [
-            ", ".join(f"{n}x{c}" if c > 1 else str(n) for n, c in r.runs_per_task.items())
-            for r in runs
-        ],
+        [", ".join(f"{n} ({c} tasks)" for n, c in r.runs_per_task.items()) for r in runs],
     )
     row(
         "pass@1",
