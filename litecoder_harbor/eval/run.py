@@ -24,7 +24,7 @@ from litecoder_harbor.errors import LitecoderError
 from litecoder_harbor.eval.datasets import DatasetChoice
 from litecoder_harbor.eval.report import LEADERBOARD_MIN_RUNS
 from litecoder_harbor.jobs import LOCAL_DOCKER, AgentSpec, EnvironmentSpec, run_job
-from litecoder_harbor.llm.secrets import url_secrets, without_userinfo
+from litecoder_harbor.llm.secrets import scrub_server_text, url_secrets, without_userinfo
 from litecoder_harbor.scaffolds import SCAFFOLDS, scaffold_class
 
 DEFAULT_AGENT = "terminus-2"
@@ -144,8 +144,9 @@ async def resolve_tasks(dataset: DatasetConfig, label: str) -> int:
     try:
         tasks = await dataset.get_task_configs()
     except Exception as exc:  # noqa: BLE001 - registry clients raise anything from HTTP to KeyError
+        said = scrub_server_text(" ".join(str(exc).split())[:300], [])
         raise LitecoderError(
-            f"{label}: Harbor could not resolve the dataset: {' '.join(str(exc).split())[:300]}",
+            f"{label}: Harbor could not resolve the dataset: {said}",
             hint="Harbor's registry needs the network; offline, use --registry-path or -p",
         ) from None
     if not tasks:

@@ -154,6 +154,7 @@ def test_cli_pools_job_dirs_without_compare(base_job, tmp_path):
     [
         (lambda p: p, "not a Harbor job dir (no config.json)"),
         (lambda p: p / "missing", "not a Harbor job dir"),
+        (lambda p: write_job(p, "fresh", {}), "no finished trial (no */result.json)"),
     ],
 )
 def test_cli_refuses_what_is_not_a_job_dir(tmp_path, make, message):
