@@ -26,7 +26,15 @@ from litecoder_harbor.cli.validate import show_report
 from litecoder_harbor.errors import Interrupted, LitecoderError
 
 BACKEND_OPTIONS = {
-    "template": ("--family", "--domain", "--difficulty", "--overwrite", "--validate"),
+    "template": (
+        "--family",
+        "--domain",
+        "--difficulty",
+        "--overwrite",
+        "--validate",
+        "--holdout-families",
+        "--split",
+    ),
     "llm": ("--spec", "--api-base", "--work", "--force-new", "--prepare"),
 }
 """The options only one backend reads; the other would silently ignore them."""
@@ -135,6 +143,16 @@ def gen(
         str | None, typer.Option(help="easy | medium | hard (default: mixed).")
     ] = None,
     overwrite: Annotated[bool, typer.Option(help="Replace tasks whose content differs.")] = False,
+    holdout_families: Annotated[
+        str | None,
+        typer.Option(
+            help="Comma-separated families held out for evaluation: never in the train split, "
+            "the only ones in the test split."
+        ),
+    ] = None,
+    split: Annotated[
+        str | None, typer.Option(help="train (default) or test, with --holdout-families.")
+    ] = None,
     validate: Annotated[
         bool,
         typer.Option(help="Gate on `litecoder validate`: rejected tasks move to <out>-rejects/."),
@@ -173,6 +191,8 @@ def gen(
         "--difficulty": difficulty is not None,
         "--overwrite": overwrite,
         "--validate": validate,
+        "--holdout-families": holdout_families is not None,
+        "--split": split is not None,
         "--spec": spec is not None,
         "--api-base": api_base is not None,
         "--work": work is not None,
@@ -210,6 +230,8 @@ def gen(
         domain=domain,
         family=family,
         difficulty=difficulty,
+        holdout=frozenset(f.strip() for f in (holdout_families or "").split(",") if f.strip()),
+        split=split or "train",
         overwrite=overwrite,
         execute_on=environment if validate else None,
         log=log,

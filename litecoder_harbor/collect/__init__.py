@@ -7,6 +7,7 @@ from litecoder_harbor.collect.plan import (
     load_collect_config,
     parse_mix,
 )
+from litecoder_harbor.collect.preflight import check_model_access
 from litecoder_harbor.collect.recording import recorded_conversation
 from litecoder_harbor.collect.run import CollectSummary, collect_async, summarize, summary_table
 from litecoder_harbor.collect.scripted_teacher import (
@@ -25,6 +26,7 @@ __all__ = [
     "TaskIndex",
     "TeacherServer",
     "assign_scaffolds",
+    "check_model_access",
     "collect_async",
     "default_config_path",
     "load_collect_config",

@@ -44,6 +44,8 @@ def generate_drafts(
     domain: str | None = None,
     family: str | None = None,
     difficulty: str | None = None,
+    holdout: frozenset[str] = frozenset(),
+    split: str = "train",
 ) -> list[TaskDraft]:
     if backend not in BACKENDS:
         raise LitecoderError(
@@ -53,7 +55,17 @@ def generate_drafts(
         raise LitecoderError(f"--n must be at least 1, got {n}")
     if seed < 0:
         raise LitecoderError(f"--seed must be >= 0, got {seed}")
-    return list(iter_template_drafts(n, seed, domain=domain, family=family, difficulty=difficulty))
+    return list(
+        iter_template_drafts(
+            n,
+            seed,
+            domain=domain,
+            family=family,
+            difficulty=difficulty,
+            holdout=holdout,
+            split=split,
+        )
+    )
 
 
 def write_template_tasks(
@@ -65,6 +77,8 @@ def write_template_tasks(
     domain: str | None = None,
     family: str | None = None,
     difficulty: str | None = None,
+    holdout: frozenset[str] = frozenset(),
+    split: str = "train",
     overwrite: bool = False,
     execute_on: EnvironmentSpec | None = None,
     log: Callable[[str], None] = print,
@@ -73,7 +87,16 @@ def write_template_tasks(
     tasks are to be validated there), everything execution needs is checked first, before a
     single file is written."""
     check_task_folder(out)
-    drafts = generate_drafts(backend, n, seed, domain=domain, family=family, difficulty=difficulty)
+    drafts = generate_drafts(
+        backend,
+        n,
+        seed,
+        domain=domain,
+        family=family,
+        difficulty=difficulty,
+        holdout=holdout,
+        split=split,
+    )
     if execute_on is not None:
         domains = [Domain(d.config.metadata["category"]) for d in drafts]
         ensure_engine(execute_on, domains, log=log)

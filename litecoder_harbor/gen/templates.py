@@ -189,10 +189,20 @@ def _choice[E: StrEnum](enum: type[E], value: str, what: str) -> E:
         raise LitecoderError(f"unknown {what} {value!r}", hint=f"use one of {known}") from None
 
 
+SPLITS = ("train", "test")
+
+
 def select_families(
-    domain: str | None = None, family: str | None = None
+    domain: str | None = None,
+    family: str | None = None,
+    holdout: frozenset[str] = frozenset(),
+    split: str = "train",
 ) -> list[type[TemplateFamily]]:
-    """Families matching the filters, interleaved by domain so any prefix is domain-balanced."""
+    """Families matching the filters, interleaved by domain so any prefix is domain-balanced.
+
+    `holdout` families are kept out of the train split and are all the test split has: tasks
+    for collection and training never come from a family the evaluation's test split uses.
+    """
     families = load_families()
     if family is not None:
         if family not in families:
@@ -202,6 +212,19 @@ def select_families(
         chosen = [families[family]]
     else:
         chosen = sorted(families.values(), key=lambda f: f.name)
+    if split not in SPLITS:
+        raise LitecoderError(f"--split: unknown split {split!r}", hint="use train or test")
+    if split == "test" and not holdout:
+        raise LitecoderError("--split test: needs --holdout-families (the test split's families)")
+    if unknown := sorted(holdout - families.keys()):
+        raise LitecoderError(
+            f"--holdout-families: unknown template family {unknown[0]!r}",
+            hint="see `litecoder families`",
+        )
+    if holdout:
+        chosen = [f for f in chosen if (f.name in holdout) == (split == "test")]
+        if not chosen:
+            raise LitecoderError(f"--split {split}: no template family left after the holdout")
     if domain not in (None, "all"):
         wanted = _choice(Domain, domain, "domain")
         chosen = [f for f in chosen if f.domain == wanted]
@@ -221,9 +244,11 @@ def iter_template_drafts(
     domain: str | None = None,
     family: str | None = None,
     difficulty: str | None = None,
+    holdout: frozenset[str] = frozenset(),
+    split: str = "train",
 ) -> Iterator[TaskDraft]:
     """The i-th task uses instance seed `seed + i` and families in domain-balanced rotation."""
-    families = select_families(domain, family)
+    families = select_families(domain, family, holdout, split)
     fixed = None if difficulty is None else _choice(Difficulty, difficulty, "difficulty")
     for i in range(n):
         instance_seed = seed + i

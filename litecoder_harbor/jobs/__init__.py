@@ -5,6 +5,7 @@ from litecoder_harbor.jobs.environment import LOCAL_DOCKER, EnvironmentSpec
 from litecoder_harbor.jobs.trials import (
     TrialOutcome,
     run_in_loop,
+    run_job,
     run_trials,
     run_trials_async,
     stable_job_name,
@@ -18,6 +19,7 @@ __all__ = [
     "TrialOutcome",
     "import_path",
     "run_in_loop",
+    "run_job",
     "run_trials",
     "run_trials_async",
     "stable_job_name",

@@ -20,6 +20,7 @@ from typing import Any
 from harbor import Job, JobConfig
 from harbor.environments.base import BaseEnvironment
 from harbor.models.job.config import RetryConfig
+from harbor.models.job.result import JobResult
 from harbor.models.trial.config import TaskConfig as TrialTaskConfig
 from harbor.models.trial.result import TrialResult
 from harbor.publisher.packager import Packager
@@ -120,17 +121,25 @@ async def run_trials_async(
     )
     # Harbor's default name is the start second; two jobs started together would collide.
     config.job_name = job_name or f"{config.job_name}__{uuid.uuid4().hex[:6]}"
+    result = await run_job(config, on_trial_ended)
+    job_dir = config.jobs_dir / config.job_name
+    return [TrialOutcome.from_harbor(trial, job_dir) for trial in result.trial_results]
+
+
+async def run_job(
+    config: JobConfig, on_trial_ended: Callable[[Any], Awaitable[None]] | None = None
+) -> JobResult:
+    """Run (or resume) one Harbor job as configured; a cancelled job first lets its trials'
+    environments stop. For jobs over a registry dataset, which have no task dirs up front."""
     job = await Job.create(config)
     if on_trial_ended is not None:
         job.on_trial_ended(on_trial_ended)
     before = asyncio.all_tasks()
     try:
-        result = await job.run()
+        return await job.run()
     except asyncio.CancelledError:
         await _settle(asyncio.all_tasks() - before)
         raise
-    job_dir = config.jobs_dir / config.job_name
-    return [TrialOutcome.from_harbor(trial, job_dir) for trial in result.trial_results]
 
 
 CLEANUP_GRACE_SEC = 300

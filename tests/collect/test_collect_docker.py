@@ -3,16 +3,13 @@ teacher (`litecoder teacher serve`), through Harbor on the local Docker engine."
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -20,6 +17,7 @@ import yaml
 from conftest import LITECODER, bare_task, run_cli
 from harbor.models.trial.result import TrialResult
 from support.interrupt import assert_clean_interruption, interrupt_once_running
+from support.teacher import serve_teacher
 
 from litecoder_harbor.collect.plan import default_config_path
 from litecoder_harbor.scaffolds.claude_code import CLAUDE_CODE_VERSION
@@ -41,29 +39,6 @@ def three_tasks(tmp_path_factory, docker_ready) -> Path:
     for draft in iter_template_drafts(3, 1, difficulty="easy"):
         write_task(draft, out)
     return out
-
-
-@contextlib.contextmanager
-def serve_teacher(tasks: Path, host: str = "127.0.0.1"):
-    """`litecoder teacher serve` on a free port, as a user starts it; yields (url, log path)."""
-    log = tasks.parent / f"teacher-{host}.log"
-    with log.open("w") as sink:
-        proc = subprocess.Popen(
-            [str(LITECODER), "teacher", "serve", "--tasks", str(tasks), "--host", host,
-             "--port", "0"],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "COLUMNS": "200"},
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while not (url := re.search(r"on (http://\S+/v1)", log.read_text())):
-            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.2)
-        yield url.group(1), log
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
 
 
 @pytest.fixture(scope="module")
