@@ -48,6 +48,7 @@ def sft(
     """Supervised fine-tuning on multi-turn agent conversations (loss on assistant tokens)."""
     from litecoder_harbor.train import load_recipe, train_sft
 
+    _quiet_libraries()
     recipe = load_recipe(config, "sft", overrides or [])
     if output_dir is not None:
         check_output_folder(output_dir, "--output-dir")
@@ -69,6 +70,7 @@ def dmpo(
     """Direct Multi-Turn Preference Optimization on preference pairs, from the SFT model."""
     from litecoder_harbor.train import load_recipe, train_dmpo
 
+    _quiet_libraries()
     recipe = load_recipe(config, "dmpo", overrides or [])
     if output_dir is not None:
         check_output_folder(output_dir, "--output-dir")
@@ -90,6 +92,7 @@ def tiny_model(
     """A tiny random Qwen3 with a local BPE tokenizer and Qwen3's chat template (offline runs)."""
     from litecoder_harbor.train import build_tiny_model, load_rows, sft_conversations
 
+    _quiet_libraries()
     check_output_folder(out, "--out")
     texts = None
     if dataset is not None:
@@ -97,6 +100,17 @@ def tiny_model(
         texts = [m["content"] for row in rows["messages"] for m in row]
     build_tiny_model(out, texts)
     console.print(f"tiny Qwen3 written to {out}", highlight=False)
+
+
+def _quiet_libraries() -> None:
+    """Deprecation notices from transformers and TRL and a progress bar per dataset pass would
+    bury our lines (and a one-line error); the training progress bar stays."""
+    import warnings
+
+    import datasets
+
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    datasets.disable_progress_bars()
 
 
 def _show(result, metric: str) -> None:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 TOOLS = [
     {
         "type": "function",
@@ -89,3 +91,35 @@ def preference_rows(n: int = 8) -> list[dict]:
             }
         )
     return rows
+
+
+# Fixtures for tests/train, bound by name in its modules (a conftest.py there would shadow the
+# top-level one that `from conftest import run_cli` means). Each is written once per session,
+# under the session's base temp folder, whichever module asks first.
+
+
+def _once(tmp_path_factory, name: str, write) -> Path:
+    path = tmp_path_factory.getbasetemp() / name
+    if not path.exists():
+        write(path)
+    return path
+
+
+@pytest.fixture
+def tiny_model(tmp_path_factory) -> Path:
+    from litecoder_harbor.train import build_tiny_model
+
+    texts = [m["content"] for row in sft_rows() for m in row["messages"]]
+    return _once(tmp_path_factory, "tiny-qwen3", lambda path: build_tiny_model(path, texts))
+
+
+@pytest.fixture
+def sft_data(tmp_path_factory) -> Path:
+    return _once(tmp_path_factory, "sft-data", lambda path: write_dataset(path, sft_rows()))
+
+
+@pytest.fixture
+def preference_data(tmp_path_factory) -> Path:
+    return _once(
+        tmp_path_factory, "preference-data", lambda path: write_dataset(path, preference_rows())
+    )

@@ -8,10 +8,15 @@ from pathlib import Path
 
 import pytest
 import torch
+from support import training_data
 from support.training_data import episode, sft_rows, write_dataset
 from transformers import AutoModelForCausalLM, AutoTokenizer
 
 from litecoder_harbor.train import load_recipe, train_dmpo, train_sft
+
+# Fixtures shared by tests/train (no conftest.py there: see support/training_data.py).
+preference_data = training_data.preference_data
+tiny_model = training_data.tiny_model
 
 RECIPES = Path(__file__).parents[2] / "training"
 FAST = ["max_steps=12", "logging_steps=2", "save_steps=12", "per_device_train_batch_size=4"]

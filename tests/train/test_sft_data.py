@@ -7,12 +7,16 @@ import json
 from collections import Counter
 
 from datasets import Dataset
+from support import training_data
 from support.training_data import TOOLS, episode, sft_rows
 from transformers import AutoTokenizer
 
 from litecoder_harbor.train import sft_conversations, sft_dataset
 from litecoder_harbor.train.data import apply_scaffold_weights
 from litecoder_harbor.train.tokens import training_chat_template
+
+# Fixtures shared by tests/train (no conftest.py there: see support/training_data.py).
+tiny_model = training_data.tiny_model
 
 
 def test_labels_cover_exactly_the_assistant_turns(tiny_model):
