@@ -53,6 +53,9 @@ class LoraSection(BaseModel):
     alpha: int = Field(32, gt=0)
     dropout: float = Field(0.05, ge=0, lt=1)
     target_modules: list[str] | Literal["all-linear"] = "all-linear"
+    target_parameters: list[str] = Field(default_factory=list)
+    """Parameters that are not `nn.Linear` layers, e.g. the fused experts of Qwen3-MoE
+    (`mlp.experts.gate_up_proj`, `mlp.experts.down_proj`)."""
     merge: bool = True
     """Also write the base model with the adapter merged into `<output_dir>/merged` (what DMPO
     and serving load)."""

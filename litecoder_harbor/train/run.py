@@ -127,6 +127,7 @@ def lora_config(lora: LoraSection | None):
         lora_alpha=lora.alpha,
         lora_dropout=lora.dropout,
         target_modules=lora.target_modules,
+        target_parameters=lora.target_parameters or None,
         task_type="CAUSAL_LM",
     )
 
