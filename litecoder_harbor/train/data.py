@@ -42,7 +42,7 @@ def load_rows(source: str, split: str):
         )
     try:
         return datasets.load_dataset(source, split=split)
-    except (FileNotFoundError, ValueError, datasets.exceptions.DatasetNotFoundError) as exc:
+    except (OSError, ValueError, datasets.exceptions.DatasetNotFoundError) as exc:
         raise LitecoderError(f"dataset {source}: cannot load it ({_first_line(exc)})") from None
 
 

@@ -48,7 +48,7 @@ def train_dmpo(
     tokenizer = load_tokenizer(recipe.model)
     pairs = preference_pairs(load_rows(source, recipe.dataset.split), source)
 
-    config.model_init_kwargs = model_init_kwargs(recipe.model)
+    config.model_init_kwargs = model_init_kwargs(recipe.model) | (config.model_init_kwargs or {})
     trainer = DMPOTrainer(
         model=recipe.model.name_or_path,
         args=config,

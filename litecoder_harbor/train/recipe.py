@@ -19,7 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 
 from litecoder_harbor.errors import LitecoderError
-from litecoder_harbor.yamlfile import dotted, load_yaml_model
+from litecoder_harbor.yamlfile import describe, dotted, load_yaml_model
 
 Objective = Literal["sft", "dmpo"]
 
@@ -115,7 +115,7 @@ def load_recipe(path: Path | str, objective: Objective, overrides: list[str] = (
         except ValidationError as exc:
             error = exc.errors(include_url=False)[0]
             raise LitecoderError(
-                f"override {override!r}: {dotted(error['loc'])}: {_message(error, Recipe)}"
+                f"override {override!r}: {dotted(error['loc'])}: {describe(Recipe, error)}"
             ) from None
         _check_training(recipe.training, objective, where=f"override {override!r}")
     return _typed(recipe, objective)
@@ -133,17 +133,7 @@ def _check_training(training: dict[str, Any], objective: Objective, where: str) 
     except ValidationError as exc:
         error = exc.errors(include_url=False)[0]
         loc = ("training", *error["loc"])
-        raise LitecoderError(f"{where}: {dotted(loc)}: {_message(error, section)}") from None
-
-
-def _message(error: dict, model: type[BaseModel]) -> str:
-    if error["type"] == "extra_forbidden":
-        known = list(model.model_fields)
-        close = difflib.get_close_matches(str(error["loc"][-1]), known, n=1)
-        return "unknown field" + (f"; did you mean {close[0]!r}?" if close else "")
-    if error["type"] == "missing":
-        return "field required"
-    return error["msg"][:1].lower() + error["msg"][1:]
+        raise LitecoderError(f"{where}: {dotted(loc)}: {describe(section, error)}") from None
 
 
 def _parse_override(override: str) -> tuple[str, Any]:

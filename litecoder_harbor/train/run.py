@@ -108,7 +108,7 @@ def load_tokenizer(model: ModelSection):
 
 def model_init_kwargs(model: ModelSection) -> dict[str, Any]:
     """How the trainer loads the weights (`from_pretrained`), so DeepSpeed ZeRO-3 and FSDP see
-    the model created under their context."""
+    the model created under their context; `training.model_init_kwargs` adds to these."""
     kwargs: dict[str, Any] = {"dtype": model.dtype, "trust_remote_code": model.trust_remote_code}
     if model.attn_implementation:
         kwargs["attn_implementation"] = model.attn_implementation

@@ -92,10 +92,11 @@ def train_sft(
     if config.max_length is not None and not config.packing:
         lengths = [len(ids) for ids in tokenized["input_ids"]]
         truncated = sum(length > config.max_length for length in lengths)
-        dropped = sum(p >= config.max_length for p in tokenized["prompt_length"])
+        if config.truncation_mode == "keep_start":  # keep_end always keeps the last turn
+            dropped = sum(p >= config.max_length for p in tokenized["prompt_length"])
         length_report(len(lengths), truncated, dropped, config.max_length, log)
 
-    config.model_init_kwargs = model_init_kwargs(recipe.model)
+    config.model_init_kwargs = model_init_kwargs(recipe.model) | (config.model_init_kwargs or {})
     trainer = SFTTrainer(
         model=recipe.model.name_or_path,
         args=config,
