@@ -1,10 +1,11 @@
 """What our training recipes cost against plain TRL, on the same tiny model and data.
 
-    .venv/bin/python benchmarks/train_speed.py [--steps 20] [--rounds 2] [--repeat 20] [--rows 32] [--threads N]
+    .venv/bin/python benchmarks/train_speed.py [--steps 20] [--rounds 4] [--repeat 20] [--rows 32] [--threads N]
 
 SFT: tokens per second of `train_sft` with the tiny recipe (LoRA, loss on assistant tokens)
 against a plain TRL `SFTTrainer` with `assistant_only_loss=True` on the same model, rows, batch
-size and step count, the best of --rounds runs each (goal: at least 0.9x). DMPO: one training step (forward and backward of the
+size and step count, the best of --rounds runs each, the side that runs first alternating
+(goal: at least 0.9x). DMPO: one training step (forward and backward of the
 policy, forward of the reference) of `DMPOTrainer` against TRL's `DPOTrainer` on the same batch
 of multi-turn pairs (goal: at most 1.2x), the median of --repeat steps after two warm-up steps.
 Wall and CPU seconds are both printed; on a machine shared with other work, CPU time is the
@@ -35,25 +36,27 @@ RECIPE = Path(__file__).parents[1] / "training" / "sft-tiny.yaml"
 SHARED = {"report_to": "none", "use_cpu": True, "per_device_train_batch_size": 4, "seed": 0}
 
 
-def sft_tokens_per_second(
-    model: Path, data: Path, work: Path, steps: int
-) -> list[tuple[float, float]]:
-    """Per side (ours, plain TRL): tokens per wall second of training and tokens per CPU second
-    of the whole call (set-up and tokenization included, the same work on both sides)."""
+def sft_ours(model: Path, data: Path, work: Path, steps: int) -> tuple[float, float]:
+    """`train_sft` with the tiny recipe: (tokens per wall second of training, tokens per CPU
+    second of the whole call, set-up and tokenization included)."""
+    cpu = time.process_time()
+    result = train_sft(
+        sft_recipe(model, steps), RECIPE, dataset=str(data), output_dir=work, log=print
+    )
+    return _rate(result.log_history), _tokens(result.log_history) / (time.process_time() - cpu)
+
+
+def sft_plain(model: Path, data: Path, work: Path, steps: int) -> tuple[float, float]:
+    """A plain TRL `SFTTrainer` (`assistant_only_loss=True`) with the same settings."""
     from litecoder_harbor.train.run import lora_config
 
-    overrides = [f"model.name_or_path={model}", f"max_steps={steps}", "logging_steps=1"]
-    recipe = load_recipe(RECIPE, "sft", [*overrides, "save_steps=100000", "lora.merge=false"])
-    cpu = time.process_time()
-    ours = train_sft(recipe, RECIPE, dataset=str(data), output_dir=work / "ours", log=print)
-    ours_cpu = time.process_time() - cpu
-
+    recipe = sft_recipe(model, steps)
     cpu = time.process_time()
     rows = Dataset.from_parquet(str(next((data / "data").glob("*.parquet"))))
-    plain = SFTTrainer(
+    trainer = SFTTrainer(
         model=str(model),
         args=SFTConfig(
-            output_dir=str(work / "plain"),
+            output_dir=str(work),
             assistant_only_loss=True,
             max_steps=steps,
             logging_steps=1,
@@ -69,12 +72,14 @@ def sft_tokens_per_second(
         processing_class=AutoTokenizer.from_pretrained(model),
         peft_config=lora_config(recipe.lora),
     )
-    plain.train()
-    plain_cpu = time.process_time() - cpu
-    return [
-        (_rate(ours.log_history), _tokens(ours.log_history) / ours_cpu),
-        (_rate(plain.state.log_history), _tokens(plain.state.log_history) / plain_cpu),
-    ]
+    trainer.train()
+    history = trainer.state.log_history
+    return _rate(history), _tokens(history) / (time.process_time() - cpu)
+
+
+def sft_recipe(model: Path, steps: int):
+    overrides = [f"model.name_or_path={model}", f"max_steps={steps}", "logging_steps=1"]
+    return load_recipe(RECIPE, "sft", [*overrides, "save_steps=100000", "lora.merge=false"])
 
 
 def _tokens(log_history: list[dict]) -> float:
@@ -127,7 +132,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=20, help="SFT optimizer steps per run")
     parser.add_argument("--repeat", type=int, default=20, help="timed DMPO/DPO steps")
     parser.add_argument("--rows", type=int, default=32, help="SFT rows")
-    parser.add_argument("--rounds", type=int, default=2, help="SFT runs per side (best counts)")
+    parser.add_argument("--rounds", type=int, default=4, help="SFT runs per side (best counts)")
     parser.add_argument("--threads", type=int, default=None, help="torch threads (default: all)")
     args = parser.parse_args()
     if args.threads:
@@ -137,12 +142,13 @@ def main() -> None:
         rows = sft_rows(args.rows)
         model = build_tiny_model(work / "tiny", [m["content"] for r in rows for m in r["messages"]])
         data = write_dataset(work / "sft", rows)
-        rounds = [
-            sft_tokens_per_second(model, data, work / f"round{i}", args.steps)
-            for i in range(args.rounds)
-        ]
+        runs = {sft_ours: [], sft_plain: []}
+        for i in range(args.rounds):  # alternate which side runs first
+            for run in (sft_ours, sft_plain) if i % 2 == 0 else (sft_plain, sft_ours):
+                runs[run].append(run(model, data, work / f"{run.__name__}-{i}", args.steps))
         (ours_wall, ours_cpu), (plain_wall, plain_cpu) = (
-            (max(r[side][0] for r in rounds), max(r[side][1] for r in rounds)) for side in (0, 1)
+            (max(r[0] for r in runs[side]), max(r[1] for r in runs[side]))
+            for side in (sft_ours, sft_plain)
         )
         steps = dmpo_vs_dpo(model, work, args.repeat)
         (dpo_wall, dpo_cpu), (dmpo_wall, dmpo_cpu) = steps["DPOTrainer"], steps["DMPOTrainer"]
