@@ -105,7 +105,7 @@ def _once(tmp_path_factory, name: str, write) -> Path:
     return path
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def tiny_model(tmp_path_factory) -> Path:
     from litecoder_harbor.train import build_tiny_model
 
@@ -113,12 +113,12 @@ def tiny_model(tmp_path_factory) -> Path:
     return _once(tmp_path_factory, "tiny-qwen3", lambda path: build_tiny_model(path, texts))
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def sft_data(tmp_path_factory) -> Path:
     return _once(tmp_path_factory, "sft-data", lambda path: write_dataset(path, sft_rows()))
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def preference_data(tmp_path_factory) -> Path:
     return _once(
         tmp_path_factory, "preference-data", lambda path: write_dataset(path, preference_rows())
