@@ -76,7 +76,7 @@ def _field_error(
     errors = sorted(exc.errors(include_url=False), key=lambda e: e["type"] != "extra_forbidden")
     first = errors[0]
     line = _line_of(yaml.compose(text, Loader=_StrictLoader), first["loc"])
-    message = f"{path}: {dotted(first['loc'])}: {_describe(model, first)} (line {line})"
+    message = f"{path}: {dotted(first['loc'])}: {describe(model, first)} (line {line})"
     others = [dotted(e["loc"]) for e in errors[1:]]
     if not others:
         return LitecoderError(message)
@@ -94,7 +94,8 @@ def dotted(loc: tuple) -> str:
     return out
 
 
-def _describe(model: type[BaseModel], error: dict[str, Any]) -> str:
+def describe(model: type[BaseModel], error: dict[str, Any]) -> str:
+    """A pydantic error of `model` as a short phrase; an unknown key gets the closest known one."""
     kind = error["type"]
     if kind == "missing":
         return "field required"
