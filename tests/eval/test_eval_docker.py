@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from conftest import run_cli
 from support.teacher import serve_teacher
-from support.tiny_checkpoint import build_tiny_model
+from support.tiny_checkpoint import tiny_checkpoint
 
 pytestmark = pytest.mark.docker
 
@@ -144,7 +144,7 @@ def _processes_mentioning(text: str) -> list[str]:
 
 
 def test_serve_a_tiny_checkpoint_end_to_end_then_stop_it(tasks, tmp_path):
-    checkpoint = build_tiny_model(tmp_path / "tiny")
+    checkpoint = tiny_checkpoint(tmp_path / "tiny")
     out = tmp_path / "out"
     proc = run_cli(
         "eval", "run", "-p", str(tasks), "--n-tasks", "1", "--serve", str(checkpoint), *AGENT,

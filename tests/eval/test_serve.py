@@ -11,7 +11,7 @@ import textwrap
 import time
 
 import pytest
-from support.tiny_checkpoint import build_tiny_model
+from support.tiny_checkpoint import tiny_checkpoint
 
 from litecoder_harbor.errors import LitecoderError
 from litecoder_harbor.eval import serve as serve_module
@@ -20,7 +20,7 @@ from litecoder_harbor.eval import served
 
 @pytest.fixture(scope="module")
 def checkpoint(tmp_path_factory):
-    return build_tiny_model(tmp_path_factory.mktemp("tiny") / "model")
+    return tiny_checkpoint(tmp_path_factory.mktemp("tiny") / "model")
 
 
 def run_with_stand_in(checkpoint, log_dir, server_code: str) -> subprocess.Popen:
