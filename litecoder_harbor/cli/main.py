@@ -10,7 +10,7 @@ import typer
 # Typer carries its own copy of click; these are the errors its argument parsing raises.
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
-from litecoder_harbor.cli import collect, doctor, gen, validate
+from litecoder_harbor.cli import collect, doctor, gen, publish, validate
 from litecoder_harbor.cli.output import err_console, shown
 
 app = typer.Typer(
@@ -28,6 +28,8 @@ app.command()(gen.gen)
 app.command()(validate.validate)
 app.command()(collect.collect)
 app.add_typer(collect.teacher_app, name="teacher")
+app.command()(publish.publish)
+app.add_typer(publish.export_app, name="export")
 
 
 def main() -> None:
