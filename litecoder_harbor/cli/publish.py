@@ -47,6 +47,7 @@ def publish(
     n_concurrent: ConcurrencyOption = 8,
 ) -> None:
     """Publish the sound tasks of a folder as a Harbor dataset (manifest, registry, card)."""
+    from litecoder_harbor.hub import check_repo_id
     from litecoder_harbor.jobs import EnvironmentSpec
     from litecoder_harbor.publish import (
         check_dist,
@@ -55,13 +56,14 @@ def publish(
         gate,
         publish_dataset,
         publish_to_harbor_hub,
+        push_to_hf_hub,
     )
     from litecoder_harbor.tasks.discovery import find_tasks
 
     check_name(name)
     check_version(version)
     if push_to_hub is not None:
-        check_name(push_to_hub)  # HF repo ids are org/name too
+        check_repo_id(push_to_hub)
     check_count(n_concurrent, "--n-concurrent")
     task_dirs = find_tasks(tasks)
     check_dist(tasks, out)
@@ -99,6 +101,9 @@ def publish(
         highlight=False,
         soft_wrap=True,
     )
+    if push_to_hub is not None:
+        url = push_to_hf_hub(out, push_to_hub, name=name, version=version)
+        console.print(f"HF Hub: pushed to {shown(url)}", highlight=False, soft_wrap=True)
     hub = publish_to_harbor_hub(out, version)
     if hub.missing is not None:
         console.print(

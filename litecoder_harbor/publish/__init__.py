@@ -24,6 +24,7 @@ from litecoder_harbor.publish.hub import (
     harbor_credentials_missing,
     harbor_publish_command,
     publish_to_harbor_hub,
+    push_to_hf_hub,
 )
 from litecoder_harbor.publish.tb1 import export_tb1
 
@@ -47,6 +48,7 @@ __all__ = [
     "harbor_publish_command",
     "publish_dataset",
     "publish_to_harbor_hub",
+    "push_to_hf_hub",
     "registry_name",
     "task_digest",
 ]

@@ -10,6 +10,7 @@ from pathlib import Path
 from harbor.models.dataset.manifest import DatasetManifest
 from harbor.models.task.config import TaskConfig
 
+from litecoder_harbor.hub import dataset_card
 from litecoder_harbor.validate import ATTACKS, TaskReport
 
 
@@ -23,13 +24,12 @@ def render_card(
     meta = [_litecoder_metadata(task_dir) for task_dir, _ in tasks]
     short = info.name.split("/", 1)[1]
     unvalidated = [task_dir.name for task_dir, report in tasks if report is None]
+    front_matter = {
+        "license": license,
+        "pretty_name": info.name,
+        "tags": ["harbor", "terminal-bench", "agents", "rl-environments", "litecoder"],
+    }
     lines = [
-        "---",
-        f"license: {license}",
-        f"pretty_name: {info.name}",
-        "tags: [harbor, terminal-bench, agents, rl-environments, litecoder]",
-        "---",
-        "",
         f"# {info.name} {info.version}",
         "",
         f"{info.description}. Every task is a Harbor task directory (`tasks/<name>/`: "
@@ -84,9 +84,8 @@ def render_card(
             f"{m.get('difficulty') or '-'} | `{ref.digest[:19]}…` |"
             for ref, m in zip(manifest.tasks, meta, strict=True)
         ),
-        "",
     ]
-    return "\n".join(lines)
+    return dataset_card(front_matter, "\n".join(lines))
 
 
 def _litecoder_metadata(task_dir: Path) -> dict:

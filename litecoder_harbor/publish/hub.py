@@ -1,16 +1,20 @@
-"""Harbor Hub: the exact `harbor publish` invocation for DIST, run when Harbor has
-credentials (`HARBOR_API_KEY` or a `harbor auth login`), else shown with what is missing."""
+"""The hubs DIST goes to. Harbor Hub: the exact `harbor publish` invocation for DIST, run when
+Harbor has credentials (`HARBOR_API_KEY` or a `harbor auth login`), else shown with what is
+missing. The HF Hub: DIST is a dataset repo as it stands (`tasks/` tree + card), pushed as one
+commit."""
 
 from __future__ import annotations
 
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 from harbor.auth.credentials import API_KEY_ENV_VAR, get_env_api_key, read_stored_credentials
 
-from litecoder_harbor.publish.dataset import TASKS
+from litecoder_harbor.hub import push_folder
+from litecoder_harbor.publish.dataset import REGISTRY, TASKS
 
 
 def harbor_publish_command(out: Path, version: str) -> list[str]:
@@ -41,3 +45,15 @@ def publish_to_harbor_hub(out: Path, version: str) -> HubOutcome:
     if missing is not None:
         return HubOutcome(command, missing)
     return HubOutcome(command, None, subprocess.run(command, check=False).returncode)
+
+
+def push_to_hf_hub(out: Path, repo_id: str, *, name: str, version: str) -> str:
+    """Push DIST to the HF dataset repo `repo_id` (token from `HF_TOKEN`, endpoint from
+    `HF_ENDPOINT`) and return the commit URL. The local registry stays home: its task paths
+    are this machine's."""
+    with tempfile.TemporaryDirectory(prefix=".litecoder-push-", dir=out.parent) as view:
+        repo = Path(view) / "repo"
+        shutil.copytree(
+            out, repo, ignore=lambda folder, _: [REGISTRY] if Path(folder) == out else []
+        )
+        return push_folder(repo, repo_id, message=f"{name}@{version}")

@@ -330,3 +330,27 @@ def test_adapter_files_follow_harbors_layout():
         for metric in experiment["metrics"]:
             assert metric["original_runs"] and metric["harbor_runs"]  # measured, not placeholders
             assert "<" not in metric["original"] + metric["harbor"]
+
+
+def test_push_to_hub_sends_dist_as_one_commit_without_the_local_registry(tasks, tmp_path):
+    from support.hf_hub_stub import HubStub
+
+    token = "hf_canary0123456789abcdef"
+    out = tmp_path / "dist"
+    with HubStub() as hub:
+        proc = publish(
+            tasks, out, "--push-to-hub", "acme/tasks-repo",
+            env={"HF_ENDPOINT": hub.url, "HF_TOKEN": token, "HF_HOME": str(tmp_path / "hf"),
+                 "HF_HUB_DISABLE_TELEMETRY": "1"},
+        )  # fmt: skip
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    repo = hub.repos["acme/tasks-repo"]
+    assert repo.commits == [f"{NAME}@{VERSION}"] and hub.unexpected == []
+    local = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    assert set(repo.files) == local - {"registry.json"}
+    assert repo.files["README.md"] == (out / "README.md").read_bytes()
+    assert token not in proc.stdout + proc.stderr
+
+    bad = publish(tasks, tmp_path / "other", "--push-to-hub", "not a repo")
+    assert bad.returncode == 2 and "--push-to-hub: 'not a repo' is not a Hub repo id" in bad.stderr
+    assert not (tmp_path / "other").exists()
