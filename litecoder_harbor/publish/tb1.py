@@ -3,7 +3,8 @@
     <task>/task.yaml            instruction, author, difficulty, category, tags, timeouts
     <task>/Dockerfile           the task's environment/Dockerfile, beside its build files
     <task>/docker-compose.yaml  tb's one `client` service built from that Dockerfile
-    <task>/solution.sh          the task's solution/solve.sh
+    <task>/solution.sh          the task's solution/solve.sh, unpacking its other solution/
+                                files into /solution first (TB1 ships solution.sh alone)
     <task>/run-tests.sh         runs the task's own verifier, reports its reward to tb's parser
     <task>/tests/               the task's tests/, its test.sh kept as harbor-test.sh
 
@@ -14,6 +15,7 @@ migrate` converts the export back into a Harbor task that grades the same way.
 
 from __future__ import annotations
 
+import base64
 import shutil
 import tempfile
 from pathlib import Path
@@ -109,9 +111,6 @@ def _task_yaml(task_dir: Path) -> str:
         )
     if not paths.solve_path.is_file():
         raise LitecoderError(f"{where}/solution/solve.sh: missing; TB1 needs solution.sh")
-    extra = sorted(p.name for p in paths.solution_dir.iterdir() if p != paths.solve_path)
-    if extra:
-        raise LitecoderError(f"{where}/solution/{extra[0]}: TB1 has only solution.sh")
     if not paths.test_path.is_file():
         raise LitecoderError(f"{where}/tests/test.sh: missing")
     if (paths.tests_dir / VERIFIER).exists():
@@ -165,10 +164,39 @@ def _write(task_dir: Path, task_yaml: str, dest: Path) -> None:
     shutil.copytree(paths.environment_dir, dest)
     (dest / "task.yaml").write_text(task_yaml)
     (dest / "docker-compose.yaml").write_text(COMPOSE)
-    _executable(dest / "solution.sh", paths.solve_path.read_text())
+    _executable(dest / "solution.sh", _solution_script(paths))
     _executable(dest / "run-tests.sh", RUN_TESTS)
     shutil.copytree(paths.tests_dir, dest / "tests", ignore=shutil.ignore_patterns("test.sh"))
     _executable(dest / "tests" / VERIFIER, paths.test_path.read_text())
+
+
+def _solution_script(paths: TaskPaths) -> str:
+    """solve.sh, with the other files of solution/ (which Harbor's oracle uploads to
+    /solution beside it) written there by the script itself first."""
+    solve = paths.solve_path.read_text()
+    others = sorted(
+        p for p in paths.solution_dir.rglob("*") if p.is_file() and p != paths.solve_path
+    )
+    if not others:
+        return solve
+    shebang, _, body = (
+        solve.partition("\n") if solve.startswith("#!") else ("#!/bin/bash", "", solve)
+    )
+    unpack = [
+        shebang,
+        "# The reference solution's other files, unpacked where it reads them (TB1 ships only",
+        "# this script).",
+    ]
+    for file in others:
+        target = f"/solution/{file.relative_to(paths.solution_dir).as_posix()}"
+        encoded = base64.encodebytes(file.read_bytes()).decode()
+        unpack += [
+            f"mkdir -p '{target.rsplit('/', 1)[0]}'",
+            f"base64 -d > '{target}' <<'LITECODER_SOLUTION_FILE'",
+            encoded.rstrip("\n"),
+            "LITECODER_SOLUTION_FILE",
+        ]
+    return "\n".join(unpack) + "\n" + body
 
 
 def _executable(path: Path, text: str) -> None:
