@@ -17,6 +17,7 @@ import yaml
 from conftest import run_cli
 from harbor.mappers.terminal_bench import TerminalBenchTaskConfig
 from harbor.models.dataset.manifest import DatasetManifest
+from harbor.models.job.config import JobConfig
 from harbor.models.registry import Registry
 from harbor.publisher.packager import Packager
 
@@ -325,6 +326,7 @@ def test_adapter_files_follow_harbors_layout():
                  "run_litecoder-terminal.yaml", "src/litecoder_terminal/adapter.py",
                  "src/litecoder_terminal/main.py", "src/litecoder_terminal/task-template/task.toml"):  # fmt: skip
         assert (ADAPTER / path).is_file(), path
+    JobConfig.model_validate(yaml.safe_load((ADAPTER / "run_litecoder-terminal.yaml").read_text()))
     parity = json.loads((ADAPTER / "parity_experiment.json").read_text())
     for experiment in parity:
         for metric in experiment["metrics"]:

@@ -6,6 +6,7 @@ with plain `harbor run` (oracle scores 1 on every task), and a TB1 export conver
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -42,7 +43,8 @@ def published(tmp_path_factory, docker_ready):
 def test_validated_tasks_are_published(published):
     tasks, dist, proc = published
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert proc.stdout.count("│ sound") == 2
+    published_rows = re.findall(r"│ (\S+)\s+│ sound\s+│ yes\s+│", proc.stdout)
+    assert sorted(published_rows) == sorted(p.name for p in tasks.iterdir())
     manifest = DatasetManifest.from_toml_file(dist / "dataset.toml")
     assert sorted(t.name.split("/")[1] for t in manifest.tasks) == sorted(
         p.name for p in tasks.iterdir()
