@@ -303,10 +303,16 @@ def test_adapter_writes_the_benchmark_as_harbor_tasks(tmp_path):
     assert proc.returncode == 0, proc.stderr
     names = sorted(p.name for p in out.iterdir())
     assert len(names) == 3
+    template = ADAPTER / "src" / "litecoder_terminal" / "task-template"
+    layout = {p.relative_to(template) for p in template.rglob("*") if p.is_file()}
     for name in names:
         task = Task(out / name)
-        assert task.config.source == "litecoder-terminal"
+        assert (task.config.source, task.config.task.name) == (
+            "litecoder-terminal",
+            f"litecoder/{name}",
+        )
         assert task.config.metadata["litecoder"]["seed"] in (0, 1, 2)
+        assert all((out / name / path).is_file() for path in layout), name  # the template's layout
     before = {n: task_digest(out / n) for n in names}
     again = adapter("--output-dir", str(out), "--limit", "3")
     assert again.returncode == 0 and again.stdout.count("unchanged") == 3
@@ -324,7 +330,11 @@ def test_adapter_writes_the_benchmark_as_harbor_tasks(tmp_path):
 def test_adapter_files_follow_harbors_layout():
     for path in ("pyproject.toml", "README.md", "adapter_metadata.json", "parity_experiment.json",
                  "run_litecoder-terminal.yaml", "src/litecoder_terminal/adapter.py",
-                 "src/litecoder_terminal/main.py", "src/litecoder_terminal/task-template/task.toml"):  # fmt: skip
+                 "src/litecoder_terminal/main.py", "src/litecoder_terminal/task-template/task.toml",
+                 "src/litecoder_terminal/task-template/instruction.md",
+                 "src/litecoder_terminal/task-template/environment/Dockerfile",
+                 "src/litecoder_terminal/task-template/solution/solve.sh",
+                 "src/litecoder_terminal/task-template/tests/test.sh"):  # fmt: skip
         assert (ADAPTER / path).is_file(), path
     JobConfig.model_validate(yaml.safe_load((ADAPTER / "run_litecoder-terminal.yaml").read_text()))
     parity = json.loads((ADAPTER / "parity_experiment.json").read_text())

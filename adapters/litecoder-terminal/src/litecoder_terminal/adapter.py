@@ -2,15 +2,18 @@
 template factory, seeded, so the benchmark is a fixed sequence — task i is the factory's draw
 for seed i over all ten domains in rotation — and every run writes the same bytes.
 
-Each task gets the adapter-level fields of `task-template/task.toml` (its `source`, and its
-`[metadata]` merged in); instruction, environment, solution, tests and resources come from
-the task's template family.
+Each task gets the adapter-level fields of `task-template/task.toml` (`source`, `[task]` name
+and authors, `[metadata]` merged in); instruction, environment, solution, tests and resources
+come from the task's template family. The other files of `task-template/` are the layout every
+generated task has (the adapter's tests check it).
 """
 
 from __future__ import annotations
 
 import tomllib
 from pathlib import Path
+
+from harbor.models.task.config import Author
 
 from litecoder_harbor.errors import LitecoderError
 from litecoder_harbor.gen import generate_drafts
@@ -63,6 +66,8 @@ class LiteCoderTerminalAdapter:
 def _with_template(draft: TaskDraft) -> TaskDraft:
     template = tomllib.loads(TEMPLATE.read_text())
     config = draft.config.model_copy(deep=True)
-    config.source = template.get("source", config.source)
-    config.metadata = {**config.metadata, **template.get("metadata", {})}
+    config.source = template["source"]
+    config.task.name = template["task"]["name"].format(task_id=draft.name)
+    config.task.authors = [Author(**a) for a in template["task"]["authors"]]
+    config.metadata = {**config.metadata, **template["metadata"]}
     return draft.model_copy(update={"config": config})
