@@ -49,7 +49,9 @@ def render_card(
         "## Use",
         "",
         "```bash",
-        f"harbor run --registry-path registry.json -d {short}@{info.version} -a oracle",
+        "harbor run -p tasks/ -a oracle                  # from a copy of this folder or repo",
+        f"harbor run --registry-path registry.json -d {short}@{info.version} -a oracle"
+        "   # where it was published",
         f"harbor run -d {info.name}@{info.version} -a <agent> -m <model>   # once on Harbor Hub",
         "```",
         "",

@@ -105,7 +105,8 @@ class GateEntry:
 
     @property
     def sound(self) -> bool:
-        return self.report is not None and self.report.passed and self.report.verdict is not None
+        report = self.report
+        return report is not None and report.verdict is Verdict.SOUND and not report.static_errors
 
 
 def gate(

@@ -325,6 +325,8 @@ def test_adapter_writes_the_benchmark_as_harbor_tasks(tmp_path):
 
     bad = adapter("--output-dir", str(picked), "--task-ids", "no-such-task")
     assert bad.returncode == 2 and bad.stderr.startswith("error: --task-ids no-such-task")
+    too_many = adapter("--output-dir", str(picked), "--limit", "101")
+    assert too_many.returncode == 2 and too_many.stderr.startswith("error: --limit 101")
 
 
 def test_adapter_files_follow_harbors_layout():

@@ -10,6 +10,7 @@ generated task has (the adapter's tests check it).
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -24,6 +25,7 @@ BENCHMARK_SIZE = 100
 """Tasks in the adapted benchmark (seeds 0..99); `--limit` takes the first N of them."""
 SEED = 0
 TEMPLATE = Path(__file__).parent / "task-template" / "task.toml"
+SEED_SUFFIX = re.compile(r"-s(\d+)$")
 
 
 class LiteCoderTerminalAdapter:
@@ -44,18 +46,25 @@ class LiteCoderTerminalAdapter:
         """The benchmark's tasks, the first `limit` of them or those named in `task_ids`."""
         if self.limit is not None and not 1 <= self.limit <= BENCHMARK_SIZE:
             raise LitecoderError(f"--limit {self.limit}: must be between 1 and {BENCHMARK_SIZE}")
-        size = BENCHMARK_SIZE if self.task_ids else (self.limit or BENCHMARK_SIZE)
-        drafts = [_with_template(d) for d in generate_drafts("template", size, SEED)]
-        if self.task_ids:
-            known = {d.name for d in drafts}
-            unknown = [t for t in self.task_ids if t not in known]
-            if unknown:
-                raise LitecoderError(
-                    f"--task-ids {unknown[0]}: not a task of the benchmark",
-                    hint=f"ids look like {drafts[0].name}",
-                )
-            drafts = [d for d in drafts if d.name in self.task_ids][: self.limit]
-        return drafts
+        if not self.task_ids:
+            return [
+                _with_template(d)
+                for d in generate_drafts("template", self.limit or BENCHMARK_SIZE, SEED)
+            ]
+        # An id ends in its seed, so only the drafts up to the largest one are made.
+        seeds = [
+            int(m.group(1)) if (m := SEED_SUFFIX.search(t)) else BENCHMARK_SIZE
+            for t in self.task_ids
+        ]
+        size = min(max(seeds) + 1, BENCHMARK_SIZE)
+        drafts = {d.name: d for d in generate_drafts("template", size, SEED)}
+        unknown = [t for t in self.task_ids if t not in drafts]
+        if unknown:
+            raise LitecoderError(
+                f"--task-ids {unknown[0]}: not a task of the benchmark",
+                hint=f"ids look like {next(iter(drafts))}, seeds 0-{BENCHMARK_SIZE - 1}",
+            )
+        return [_with_template(drafts[t]) for t in dict.fromkeys(self.task_ids)][: self.limit]
 
     def run(self) -> None:
         results = write_tasks(self.drafts(), self.output_dir, overwrite=self.overwrite)
