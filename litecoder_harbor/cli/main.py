@@ -10,7 +10,7 @@ import typer
 # Typer carries its own copy of click; these are the errors its argument parsing raises.
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
-from litecoder_harbor.cli import collect, doctor, eval, gen, train, validate
+from litecoder_harbor.cli import collect, doctor, eval, gen, publish, train, validate
 from litecoder_harbor.cli.output import err_console, shown
 
 app = typer.Typer(
@@ -30,6 +30,8 @@ app.command()(collect.collect)
 app.add_typer(collect.teacher_app, name="teacher")
 app.add_typer(train.train_app, name="train")
 app.add_typer(eval.eval_app, name="eval")
+app.command()(publish.publish)
+app.add_typer(publish.export_app, name="export")
 
 
 def main() -> None:

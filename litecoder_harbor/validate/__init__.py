@@ -1,7 +1,7 @@
 """Prove tasks by execution and attack their verifiers: the public API of the validate stage."""
 
 from litecoder_harbor.validate.attacks import ATTACKS, AttackKind, choose_attacks, read_instruction
-from litecoder_harbor.validate.engine import validate_tasks, validate_tasks_async
+from litecoder_harbor.validate.engine import judged_report, validate_tasks, validate_tasks_async
 from litecoder_harbor.validate.report import (
     REPORT_NAME,
     ProbeResult,
@@ -33,6 +33,7 @@ __all__ = [
     "ValidationReport",
     "Verdict",
     "choose_attacks",
+    "judged_report",
     "read_instruction",
     "validate_tasks",
     "validate_tasks_async",

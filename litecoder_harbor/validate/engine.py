@@ -107,6 +107,21 @@ def _result(probe: str, outcome: TrialOutcome) -> ProbeResult:
     )
 
 
+def judged_report(
+    task_dir: Path,
+    *,
+    jobs_dir: Path = Path("jobs"),
+    environment: EnvironmentSpec = LOCAL_DOCKER,
+    attacks: list[str] | None = None,
+) -> TaskReport | None:
+    """The report validation last gave this task's exact current content under these probes
+    (the whole attack battery by default) and environment, or None if it was never judged so:
+    how a later stage asks "is this task, as it is now, sound?" without running anything."""
+    agents = probe_agents(list(ATTACKS) if attacks is None else attacks)
+    cache = VerdictCache(jobs_dir.resolve() / "verdicts", agents, environment)
+    return cache.get(cache.path(task_dir.resolve()))
+
+
 async def validate_tasks_async(
     task_dirs: list[Path],
     *,

@@ -1,0 +1,1 @@
+"""Harbor adapter for LiteCoder-Terminal: writes the benchmark's tasks as Harbor task dirs."""
