@@ -23,10 +23,18 @@ MIN_SECRET_LENGTH = 8
 """Shorter values are not real keys, and scrubbing them would mangle ordinary text."""
 
 _KEY_SHAPES = re.compile(
-    r"\b(?:sk|sk-ant|sk-proj|xai|gsk|hf|ghp|github_pat)[-_][A-Za-z0-9_\-]{8,}"
+    r"\b(?:sk|sk-ant|sk-proj|xai|gsk|hf|ghp|gho|ghu|ghs|ghr|github_pat|glpat|npm|pypi|rk_live|sk_live)"
+    r"[-_][A-Za-z0-9_\-]{8,}"
     r"|\bAIza[0-9A-Za-z_\-]{20,}"
+    r"|\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"
+    r"|\bxox[abprs]-[A-Za-z0-9\-]{10,}"
+    r"|\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}"
     r"|(?i:bearer|basic)\s+[A-Za-z0-9._~+/=\-]{8,}"
+    r"|(?i:(?<=api_key=)|(?<=api-key: )|(?<=token=)|(?<=apikey=))[A-Za-z0-9._\-]{16,}"
 )
+"""Shapes of API keys and tokens: provider keys (OpenAI, Anthropic, Hugging Face, GitHub,
+GitLab, npm, PyPI, Stripe, Google, AWS access key ids, Slack), JWTs, HTTP auth headers and
+`api_key=`/`token=` assignments."""
 _USERINFO = re.compile(r"(?<=://)[^/\s@]+@")
 
 Secret = tuple[str, str]
@@ -80,3 +88,12 @@ def scrub_server_text(text: str, secrets: Iterable[Secret]) -> str:
     then anything that looks like a key, a bearer token or URL userinfo."""
     text = redact(_USERINFO.sub("[redacted]@", text), [*secrets, *key_values()])
     return _KEY_SHAPES.sub("[redacted]", text)
+
+
+def scrub_key_shapes(text: str) -> tuple[str, int]:
+    """`text` with URL userinfo and everything shaped like a key or token replaced by
+    `[redacted]`, and how many were found: for text we did not write (a trajectory, a dataset
+    row) where the secret's value is unknown."""
+    text, in_urls = _USERINFO.subn("[redacted]@", text)
+    text, shaped = _KEY_SHAPES.subn("[redacted]", text)
+    return text, in_urls + shaped
