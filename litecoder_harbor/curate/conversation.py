@@ -16,14 +16,17 @@ tool definitions (Harbor issue #3333), so it is rebuilt:
 
 from __future__ import annotations
 
+import functools
 import json
-from typing import Literal
+from typing import Any, Literal
 
 from harbor.models.trajectories import Step, Trajectory
 
-from litecoder_harbor.chat import ChatMessage, Conversation, FunctionCall, ToolCall
-
 Source = Literal["recorded", "terminus-2 atif", "atif"]
+Message = dict[str, Any]
+"""`litecoder_harbor.chat.ChatMessage` as a plain dict (what a dataset row holds); built
+directly, as validating hundreds of thousands of model objects per run costs more than the
+parsing."""
 """Where a conversation came from: the recorded requests, or rebuilt from the trajectory."""
 
 TERMINUS_COMMAND_TOOL = "bash_command"
@@ -39,14 +42,23 @@ def text_of(message: object) -> str:
     return "".join(part.text or "" for part in message)  # type: ignore[attr-defined]
 
 
-def from_trajectory(trajectory: Trajectory, scaffold: str) -> tuple[Conversation, Source]:
+def message(role: str, content: str, tool_calls: list[dict] | None = None,
+            tool_call_id: str | None = None) -> Message:  # fmt: skip
+    return {"role": role, "content": content, "tool_calls": tool_calls or [],
+            "tool_call_id": tool_call_id}  # fmt: skip
+
+
+def from_trajectory(
+    trajectory: Trajectory, scaffold: str
+) -> tuple[list[Message], list[dict], Source]:
+    """(messages, tools, where they came from) rebuilt from an ATIF trajectory."""
     if scaffold == "terminus-2":
-        return _terminus(trajectory), "terminus-2 atif"
-    return _generic(trajectory), "atif"
+        return _terminus(trajectory), [], "terminus-2 atif"
+    return _generic(trajectory), list(trajectory.agent.tool_definitions or []), "atif"
 
 
-def _terminus(trajectory: Trajectory) -> Conversation:
-    messages: list[ChatMessage] = []
+def _terminus(trajectory: Trajectory) -> list[Message]:
+    messages: list[Message] = []
     pending: str | None = None  # the observation that becomes the next user turn
     for step in trajectory.steps:
         if step.is_copied_context:
@@ -55,15 +67,15 @@ def _terminus(trajectory: Trajectory) -> Conversation:
             role = "system" if step.source == "system" else "user"
             if step.source == "system" and step.observation:
                 continue  # a summarization marker, not something the model was sent
-            messages.append(ChatMessage(role=role, content=text_of(step.message)))
+            messages.append(message(role, text_of(step.message)))
             pending = None
             continue
         if pending is not None:
-            messages.append(ChatMessage(role="user", content=pending))
-        messages.append(ChatMessage(role="assistant", content=_terminus_reply(step)))
+            messages.append(message("user", pending))
+        messages.append(message("assistant", _terminus_reply(step)))
         results = step.observation.results if step.observation else []
         pending = "\n".join(text_of(result.content) for result in results) if results else None
-    return Conversation(messages=messages)
+    return messages
 
 
 def _terminus_reply(step: Step) -> str:
@@ -75,87 +87,92 @@ def _terminus_reply(step: Step) -> str:
     analysis, _, plan = message.partition("\nPlan: ")
     if not message.startswith("Analysis:"):
         analysis, plan = "", message.removeprefix("Plan: ")
-    reply: dict[str, object] = {
-        "analysis": analysis.removeprefix("Analysis: "),
-        "plan": plan,
-        "commands": [
-            {
-                "keystrokes": call.arguments.get("keystrokes", ""),
-                "duration": call.arguments.get("duration", 1.0),
-            }
-            for call in calls
-            if call.function_name == TERMINUS_COMMAND_TOOL
-        ],
-    }
-    if any(call.function_name == TERMINUS_DONE_TOOL for call in calls):
-        reply["task_complete"] = True
-    return json.dumps(reply, indent=2, ensure_ascii=False)
+    commands = [
+        (call.arguments.get("keystrokes", ""), call.arguments.get("duration", 1.0))
+        for call in calls
+        if call.function_name == TERMINUS_COMMAND_TOOL
+    ]
+    done = any(call.function_name == TERMINUS_DONE_TOOL for call in calls)
+    return _terminus_json(analysis.removeprefix("Analysis: "), plan, commands, done)
 
 
-def _generic(trajectory: Trajectory) -> Conversation:
-    messages: list[ChatMessage] = []
+def _terminus_json(
+    analysis: str, plan: str, commands: list[tuple[object, object]], done: bool
+) -> str:
+    """The reply as `json.dumps(..., indent=2)` writes it, built from C-encoded pieces (the
+    indenting encoder is pure Python, and there are hundreds of thousands of replies)."""
+    dump = functools.partial(json.dumps, ensure_ascii=False)
+    items = ",\n".join(
+        f'    {{\n      "keystrokes": {dump(keys)},\n      "duration": {dump(wait)}\n    }}'
+        for keys, wait in commands
+    )
+    listed = f"[\n{items}\n  ]" if commands else "[]"
+    tail = ',\n  "task_complete": true' if done else ""
+    return (
+        f'{{\n  "analysis": {dump(analysis)},\n  "plan": {dump(plan)},\n'
+        f'  "commands": {listed}{tail}\n}}'
+    )
+
+
+def _generic(trajectory: Trajectory) -> list[Message]:
+    messages: list[Message] = []
     for step in trajectory.steps:
         if step.is_copied_context:
             continue
         if step.source != "agent":
-            role = "system" if step.source == "system" else "user"
-            messages.append(ChatMessage(role=role, content=text_of(step.message)))
+            messages.append(
+                message("system" if step.source == "system" else "user", text_of(step.message))
+            )
             continue
         calls = [
-            ToolCall(
-                id=call.tool_call_id,
-                function=FunctionCall(
-                    name=call.function_name,
-                    arguments=json.dumps(call.arguments, ensure_ascii=False),
-                ),
-            )
+            {"id": call.tool_call_id, "type": "function",
+             "function": {"name": call.function_name,
+                          "arguments": json.dumps(call.arguments, ensure_ascii=False)}}
             for call in step.tool_calls or []
-        ]
+        ]  # fmt: skip
         last = messages[-1] if messages else None
-        if last is not None and last.role == "assistant" and not last.tool_calls:
+        if last is not None and last["role"] == "assistant" and not last["tool_calls"]:
             # one model reply that the agent logged as several steps (text, then a tool call)
-            last.content = "\n".join(filter(None, [last.content, text_of(step.message)]))
-            last.tool_calls = calls
+            last["content"] = "\n".join(filter(None, [last["content"], text_of(step.message)]))
+            last["tool_calls"] = calls
         else:
-            messages.append(
-                ChatMessage(role="assistant", content=text_of(step.message), tool_calls=calls)
-            )
+            messages.append(message("assistant", text_of(step.message), calls))
         results = step.observation.results if step.observation else []
         for index, result in enumerate(results):
-            call_id = result.source_call_id or (calls[index].id if index < len(calls) else None)
+            call_id = result.source_call_id or (calls[index]["id"] if index < len(calls) else None)
             content = text_of(result.content)
             if call_id is not None:
-                messages.append(ChatMessage(role="tool", content=content, tool_call_id=call_id))
+                messages.append(message("tool", content, tool_call_id=call_id))
             elif content:
-                messages.append(ChatMessage(role="user", content=content))
-    return Conversation(messages=messages, tools=list(trajectory.agent.tool_definitions or []))
+                messages.append(message("user", content))
+    return messages
 
 
-def ending_with_the_model(conversation: Conversation) -> Conversation:
+def ending_with_the_model(messages: list[Message]) -> list[Message]:
     """What comes after the model's last reply (an observation it never saw) is dropped."""
-    messages = list(conversation.messages)
-    while messages and messages[-1].role != "assistant":
-        messages.pop()
-    return Conversation(messages=messages, tools=conversation.tools)
+    end = len(messages)
+    while end and messages[end - 1]["role"] != "assistant":
+        end -= 1
+    return messages[:end]
 
 
-def terminal_actions(conversation: Conversation, scaffold: str) -> list[str]:
+def terminal_actions(messages: list[dict[str, Any]], scaffold: str) -> list[str]:
     """The shell text each assistant turn sent: Terminus-2's keystrokes, or the `command`
     argument of any tool call (OpenHands `execute_bash`, Claude Code `Bash`, ...)."""
     actions = []
-    for message in conversation.messages:
-        if message.role != "assistant":
+    for message in messages:
+        if message["role"] != "assistant":
             continue
-        if message.tool_calls:
-            for call in message.tool_calls:
+        if message["tool_calls"]:
+            for call in message["tool_calls"]:
                 try:
-                    arguments = json.loads(call.function.arguments)
+                    arguments = json.loads(call["function"]["arguments"])
                 except ValueError:
                     continue
                 if isinstance(arguments, dict) and isinstance(arguments.get("command"), str):
                     actions.append(arguments["command"])
         elif scaffold == "terminus-2":
-            reply = _first_json_object(message.content)
+            reply = _first_json_object(message["content"])
             if isinstance(reply, dict):
                 actions += [
                     command.get("keystrokes", "")

@@ -102,9 +102,6 @@ class DatasetFolder:
         """Write the card and `stats.json`, then swap the folder in at `out`."""
         self._flush()
         self._writer.close()
-        from datasets import DatasetInfo, Features
-
-        features = DatasetInfo(features=Features.from_arrow_schema(self.schema))._to_yaml_dict()
         front_matter = {
             "license": license,
             "task_categories": ["text-generation"],
@@ -117,12 +114,30 @@ class DatasetFolder:
                     "data_files": [{"split": "train", "path": "data/train-*"}],
                 }
             ],
-            "dataset_info": features,
+            "dataset_info": {"features": [_feature(f) for f in self.schema]},
         }
         atomic_write(self.stage / "README.md", dataset_card(front_matter, f"# {title}\n\n{body}"))
         atomic_write(self.stage / "stats.json", json.dumps(stats, indent=2, sort_keys=True) + "\n")
         swap_in_dir(self.stage, self.out, aside_prefix=STAGING_PREFIX)
         return self.out
+
+
+def _feature(field: pa.Field) -> dict[str, Any]:
+    """A parquet column as the card's `dataset_info.features` entry (the Hub's YAML layout)."""
+    kind = field.type
+    if pa.types.is_list(kind) or pa.types.is_large_list(kind):
+        inner = _feature(pa.field(field.name, kind.value_type))
+        return {"name": field.name, "list": inner.get("struct", inner.get("dtype"))}
+    if pa.types.is_struct(kind):
+        return {
+            "name": field.name,
+            "struct": [_feature(kind.field(i)) for i in range(kind.num_fields)],
+        }
+    return {"name": field.name, "dtype": _DTYPES[kind]}
+
+
+_DTYPES = {pa.string(): "string", pa.large_string(): "large_string", pa.int64(): "int64",
+           pa.float64(): "float64", pa.bool_(): "bool"}  # fmt: skip
 
 
 def _size_category(rows: int) -> str:

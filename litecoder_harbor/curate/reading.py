@@ -14,13 +14,18 @@ import hashlib
 import json
 import os
 import tomllib
+from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass
+from functools import lru_cache
+from itertools import islice
 from multiprocessing import get_context
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 import pydantic_core
 from harbor.models.trajectories import Trajectory
 from harbor.models.trial.paths import TrialPaths
@@ -38,17 +43,27 @@ from litecoder_harbor.curate.conversation import (
 from litecoder_harbor.curate.tokens import token_counter
 from litecoder_harbor.errors import LitecoderError
 from litecoder_harbor.files import atomic_write
-from litecoder_harbor.llm.secrets import scrub_key_shapes
+from litecoder_harbor.llm.secrets import KEY_SHAPE_PATTERNS, scrub_key_shapes
 from litecoder_harbor.scaffolds import METADATA_KEY
 from litecoder_harbor.scaffolds.loops import EpisodeReport, find_loop
 from litecoder_harbor.shell_commands import commands_in, real_commands
 
+_JSON_KEY_SHAPES = (
+    "|".join(f"(?:{pattern})" for pattern in KEY_SHAPE_PATTERNS)
+    .replace(r"\s+", r"(?:\s|\\[ntrf])+")
+    .replace(r"\s*", r"(?:\s|\\[ntrf])*")
+    .replace("['\\\"]?", "\\\\?['\\\"]?")
+)
+"""The key shapes as they look inside JSON text (whitespace and quotes escaped): a superset of
+what `scrub_key_shapes` finds in the strings themselves."""
 CACHE_FORMAT = 1
 """Bumped when a record's fields or how they are computed change."""
 AGENT_PREFIX = "litecoder-"
 """Our scaffolds' agent names: `litecoder-terminus-2` is the scaffold `terminus-2`."""
 WORKERS = 2
-IN_PROCESS_BELOW = 64
+BATCH = 48
+"""Trials per worker task: the key-shape scan compiles its regex once per batch."""
+IN_PROCESS_BELOW = 2 * BATCH
 """Fewer trials than this are read in this process: starting workers would cost more."""
 
 
@@ -133,36 +148,103 @@ def read_trials(
     trials: list[Path], settings: ReadSettings, advance: Callable[[int], None] = lambda n: None
 ) -> Iterator[dict[str, Any] | Skip]:
     """Each trial's record (as a dict, `TrialRecord`'s fields) or its `Skip`, in the order
-    given; read by `WORKERS` processes with a bounded number of batches in flight."""
+    given; read in batches by `WORKERS` processes, a bounded number of batches in flight."""
+    batches = [trials[i : i + BATCH] for i in range(0, len(trials), BATCH)]
     if len(trials) < IN_PROCESS_BELOW:
-        for trial in trials:
-            yield read_trial(trial, settings)
-            advance(1)
+        for batch in batches:
+            results = read_batch(batch, settings)
+            advance(len(results))
+            yield from results
         return
-    batch = max(1, min(32, len(trials) // (WORKERS * 8)))
-    batches = [trials[i : i + batch] for i in range(0, len(trials), batch)]
     with ProcessPoolExecutor(WORKERS, mp_context=get_context("fork")) as pool:
-        in_flight: list[Future] = []
         queued = iter(batches)
-        for chunk in queued:
-            in_flight.append(pool.submit(_read_batch, chunk, settings))
-            if len(in_flight) >= WORKERS * 4:
-                break
+        in_flight: deque[Future] = deque(
+            pool.submit(read_batch, batch, settings) for batch in islice(queued, WORKERS * 3)
+        )
         while in_flight:
-            results = in_flight.pop(0).result()
-            for chunk in queued:
-                in_flight.append(pool.submit(_read_batch, chunk, settings))
-                break
+            results = in_flight.popleft().result()
+            in_flight.extend(pool.submit(read_batch, b, settings) for b in islice(queued, 1))
             advance(len(results))
             yield from results
 
 
-def _read_batch(trials: list[Path], settings: ReadSettings) -> list[dict[str, Any] | Skip]:
-    return [read_trial(trial, settings) for trial in trials]
+def read_batch(trials: list[Path], settings: ReadSettings) -> list[dict[str, Any] | Skip]:
+    """Records of `trials`, from the cache where nothing they are made from changed. Key-shaped
+    text is looked for in the whole batch at once (RE2 through pyarrow, at memory speed) and
+    redacted with Python's `re` in the few conversations that have some."""
+    read = [_read(trial, settings) for trial in trials]
+    fresh = [item for item in read if isinstance(item, _Fresh)]
+    if fresh:
+        texts = pa.array([item.text for item in fresh], pa.large_string())
+        for item, hits in zip(
+            fresh, pc.count_substring_regex(texts, _JSON_KEY_SHAPES).to_pylist(), strict=True
+        ):
+            if hits:
+                item.scrub()
+    done = []
+    for item in read:
+        if isinstance(item, _Fresh):
+            made = item.finish(settings)
+            if item.cached is not None:
+                atomic_write(item.cached, made.model_dump_json())
+            item = made.model_dump()
+        done.append(item)
+    return done
 
 
-def read_trial(trial_dir: Path, settings: ReadSettings) -> dict[str, Any] | Skip:
-    """One trial's record, from the cache when nothing it is made from changed."""
+@dataclass
+class _Fresh:
+    """A trial read now: its record's fields so far, its conversation as JSON text, and the
+    cache file the finished record goes to."""
+
+    fields: dict[str, Any]
+    messages: list[dict[str, Any]]
+    tools: list[dict[str, Any]]
+    cached: Path | None
+    secrets: int = 0
+    text: str = ""
+
+    def __post_init__(self) -> None:
+        self.text = json.dumps([self.messages, self.tools], ensure_ascii=False)
+
+    def scrub(self) -> None:
+        def clean(text: str) -> str:
+            text, found = scrub_key_shapes(text)
+            self.secrets += found
+            return text
+
+        for message in self.messages:
+            message["content"] = clean(message["content"])
+            for call in message["tool_calls"]:
+                call["function"]["arguments"] = clean(call["function"]["arguments"])
+        self.tools = json.loads(clean(json.dumps(self.tools))) if self.tools else []
+        self.text = json.dumps([self.messages, self.tools], ensure_ascii=False)
+
+    def finish(self, settings: ReadSettings) -> TrialRecord:
+        text = self.text
+        commands: Counter[str] = Counter()
+        for action in terminal_actions(self.messages, self.fields["scaffold"]):
+            commands.update(_real_commands_in(action))
+        return TrialRecord(
+            **self.fields,
+            messages=self.messages,
+            tools=self.tools,
+            secrets=self.secrets,
+            turns=sum(m["role"] == "assistant" for m in self.messages),
+            tokens=token_counter(settings.tokenizer)(text),
+            digest=hashlib.sha256(text.encode()).hexdigest(),
+            commands=dict(commands),
+        )
+
+
+@lru_cache(maxsize=1 << 16)
+def _real_commands_in(action: str) -> list[str]:
+    """The tldr-known commands an action runs, in order (actions repeat: `ls`, `cd /app`)."""
+    known = real_commands()
+    return [command for command in commands_in(action) if command in known]
+
+
+def _read(trial_dir: Path, settings: ReadSettings) -> dict[str, Any] | Skip | _Fresh:
     paths = TrialPaths(trial_dir)
     try:
         result_bytes = paths.result_path.read_bytes()
@@ -185,28 +267,22 @@ def read_trial(trial_dir: Path, settings: ReadSettings) -> dict[str, Any] | Skip
     task_dir = _task_dir(result)
     task_toml, instruction = _task_files(task_dir)
     key.update(hashlib.sha256(task_toml + b"\0" + instruction).digest())
-    cached = (
-        settings.cache_dir / key.hexdigest()[:2] / f"{key.hexdigest()}.json"
-        if settings.cache_dir
-        else None
-    )
+    digest = key.hexdigest()
+    cached = settings.cache_dir / digest[:2] / f"{digest}.json" if settings.cache_dir else None
     if cached is not None and cached.is_file():
         data = pydantic_core.from_json(cached.read_bytes())
         return Skip(**data["skip"]) if "skip" in data else data
-    made = _make_record(
+    made = _fresh(
         trial_dir, result, trajectory_bytes, recorded, task_dir, task_toml, instruction, settings
     )
-    if cached is not None:
-        body = (
-            made.model_dump_json()
-            if isinstance(made, TrialRecord)
-            else json.dumps({"skip": made.__dict__})
-        )
-        atomic_write(cached, body)
-    return made.model_dump() if isinstance(made, TrialRecord) else made
+    if isinstance(made, Skip) and cached is not None:
+        atomic_write(cached, json.dumps({"skip": made.__dict__}))
+    if isinstance(made, _Fresh):
+        made.cached = cached
+    return made
 
 
-def _make_record(
+def _fresh(
     trial_dir: Path,
     result: TrialResult,
     trajectory_bytes: bytes,
@@ -215,7 +291,7 @@ def _make_record(
     task_toml: bytes,
     instruction: bytes,
     settings: ReadSettings,
-) -> TrialRecord | Skip:
+) -> _Fresh | Skip:
     if result.finished_at is None:
         return Skip(str(trial_dir), "unfinished (no finished_at in result.json)")
     if result.step_results:
@@ -237,71 +313,38 @@ def _make_record(
             str(trial_dir), "no ATIF trajectory", f"agent {agent} wrote no agent/trajectory.json"
         )
     if recorded is not None:
-        conversation, source = recorded, "recorded"
+        messages = [m.model_dump() for m in recorded.messages]
+        tools, source = list(recorded.tools), "recorded"
     elif trajectory is not None:
-        conversation, source = from_trajectory(trajectory, scaffold)
+        messages, tools, source = from_trajectory(trajectory, scaffold)
     else:
-        conversation, source = Conversation(messages=[]), "atif"
-    conversation = ending_with_the_model(conversation)
+        messages, tools, source = [], [], "atif"
+    messages = ending_with_the_model(messages)
     looping = report.loop_reason or "looping" if report and report.looping else None
     if looping is None and trajectory is not None:
         looping = find_loop(trajectory, settings.loop_window)
-    messages, tools, secrets = _scrubbed(conversation)
     metadata = _task_metadata(task_toml)
-    model_info = result.agent_info.model_info if result.agent_info else None
-    text = json.dumps([messages, tools], ensure_ascii=False, sort_keys=True)
-    commands: dict[str, int] = {}
-    known = real_commands()
-    for action in terminal_actions(Conversation.model_validate({"messages": messages}), scaffold):
-        for command in commands_in(action):
-            if command in known:
-                commands[command] = commands.get(command, 0) + 1
-    return TrialRecord(
-        job=trial_dir.parent.name,
-        trial=trial_dir.name,
-        trial_dir=str(trial_dir),
-        task=result.task_name,
-        task_dir=str(task_dir) if task_dir else None,
-        scaffold=scaffold,
-        model=_model_name(model_info, trajectory),
-        domain=metadata.get("domain", "unknown"),
-        family=metadata.get("family", "unknown"),
-        difficulty=metadata.get("difficulty", "unknown"),
-        instruction=instruction.decode(errors="replace") or _first_user_turn(messages),
-        reward=_reward(result),
-        error=error,
-        looping=looping,
-        turn_cap_hit=bool(report and report.turn_cap and report.turns >= report.turn_cap),
-        turns=sum(m["role"] == "assistant" for m in messages),
-        tokens=token_counter(settings.tokenizer)(text),
-        messages=messages,
-        tools=tools,
-        source=source,
-        secrets=secrets,
-        digest=hashlib.sha256(text.encode()).hexdigest(),
-        commands=commands,
-    )
-
-
-def _scrubbed(conversation: Conversation) -> tuple[list[dict], list[dict], int]:
-    """The conversation as plain dicts with every key-shaped string redacted (and counted)."""
-    found = 0
-
-    def clean(text: str) -> str:
-        nonlocal found
-        text, n = scrub_key_shapes(text)
-        found += n
-        return text
-
-    messages = []
-    for message in conversation.messages:
-        data = message.model_dump()
-        data["content"] = clean(data["content"])
-        for call in data["tool_calls"]:
-            call["function"]["arguments"] = clean(call["function"]["arguments"])
-        messages.append(data)
-    tools = json.loads(clean(json.dumps(conversation.tools))) if conversation.tools else []
-    return messages, tools, found
+    fields = {
+        "job": trial_dir.parent.name,
+        "trial": trial_dir.name,
+        "trial_dir": str(trial_dir),
+        "task": result.task_name,
+        "task_dir": str(task_dir) if task_dir else None,
+        "scaffold": scaffold,
+        "model": _model_name(
+            result.agent_info.model_info if result.agent_info else None, trajectory
+        ),
+        "domain": metadata.get("domain", "unknown"),
+        "family": metadata.get("family", "unknown"),
+        "difficulty": metadata.get("difficulty", "unknown"),
+        "instruction": instruction.decode(errors="replace") or _first_user_turn(messages),
+        "reward": _reward(result),
+        "error": error,
+        "looping": looping,
+        "turn_cap_hit": bool(report and report.turn_cap and report.turns >= report.turn_cap),
+        "source": source,
+    }
+    return _Fresh(fields, messages, tools, None)
 
 
 def _model_name(model_info, trajectory: Trajectory | None) -> str:

@@ -10,7 +10,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from litecoder_harbor.chat import ChatMessage, to_sharegpt
+from litecoder_harbor.chat import sharegpt_of
 from litecoder_harbor.curate.filters import Benchmark, FilterChain, chain_for
 from litecoder_harbor.curate.output import MESSAGES, SHAREGPT
 from litecoder_harbor.curate.run import CurateOptions, CurateResult, curate
@@ -35,15 +35,11 @@ SFT_SCHEMA = pa.schema(
 """The SFT row contract: `tools` is JSON text (one schema for every scaffold, "[]" for none)."""
 
 
-def sharegpt(messages: list[dict[str, Any]]) -> list[dict[str, str]]:
-    return to_sharegpt([ChatMessage.model_validate(m) for m in messages])
-
-
 def sft_row(record: dict[str, Any]) -> dict[str, Any]:
     return {
         "messages": record["messages"],
         "tools": json.dumps(record["tools"], ensure_ascii=False),
-        "conversations": sharegpt(record["messages"]),
+        "conversations": sharegpt_of(record["messages"]),
         **{
             key: record[key]
             for key in ("scaffold", "model", "task", "domain", "family", "difficulty")
