@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import shutil
 import subprocess
@@ -132,22 +133,25 @@ def _result_template() -> dict:
     )
 
 
-def measure(command: list[str]) -> tuple[float, float]:
-    """(wall seconds, peak RSS of the process tree in MiB); the command must succeed."""
+def measure(command: list[str]) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS and peak PSS of the process tree in MiB); the command must
+    succeed. RSS counts pages that worker processes share with their parent once per process;
+    PSS splits them, so its sum is what the tree really holds."""
     start = time.monotonic()
     proc = psutil.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    peak = 0
+    peak = peak_pss = 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_pss
         while not done.is_set():
             try:
-                tree = [proc, *proc.children(recursive=True)]
-                peak = max(peak, sum(p.memory_info().rss for p in tree if p.is_running()))
+                tree = [p.memory_full_info() for p in [proc, *proc.children(recursive=True)]]
+                peak = max(peak, sum(m.rss for m in tree))
+                peak_pss = max(peak_pss, sum(m.pss for m in tree))
             except psutil.Error:
                 pass
-            time.sleep(0.05)
+            time.sleep(0.1)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -157,7 +161,7 @@ def measure(command: list[str]) -> tuple[float, float]:
     sampler.join()
     if proc.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed:\n{err.decode()[-2000:]}")
-    return wall, peak / 2**20
+    return wall, peak / 2**20, peak_pss / 2**20
 
 
 def main() -> None:
@@ -178,22 +182,26 @@ def main() -> None:
                     "--cache", str(work / "cache")]  # fmt: skip
             cold = measure(ours)
             warm = measure(ours)
-            harbor = (float("nan"), float("nan"))
+            harbor = (float("nan"),) * 3
             if not args.skip_harbor:
                 harbor = measure([str(BIN / "harbor"), "traces", "export", "-p", str(job),
                                   "--episodes", "last", "-o", str(work / "harbor")])  # fmt: skip
             rows.append((n, atif, cold, warm, harbor))
         finally:
             shutil.rmtree(work, ignore_errors=True)
-        print(f"{n} trials, {atif:.0f} MiB ATIF: curate sft cold {cold[0]:.1f} s / {cold[1]:.0f} MiB, "
-              f"warm {warm[0]:.1f} s / {warm[1]:.0f} MiB; harbor traces export --episodes last "
-              f"{harbor[0]:.1f} s / {harbor[1]:.0f} MiB", flush=True)  # fmt: skip
-    print(
-        "\n| trials | ATIF MiB | curate sft cold (s / MiB) | warm cache (s / MiB) | harbor traces export --episodes last (s / MiB) |"
-    )
+        load = os.getloadavg()[0]
+        print(f"{n} trials, {atif:.0f} MiB ATIF, load average {load:.1f}: curate sft cold "
+              f"{fmt(cold)}, warm {fmt(warm)}; harbor {fmt(harbor)}", flush=True)  # fmt: skip
+    print("\nwall s / peak RSS MiB / peak PSS MiB, each summed over the process tree")
+    print("| trials | ATIF MiB | curate sft, cold cache | curate sft, warm cache "
+          "| harbor traces export --episodes last |")  # fmt: skip
     print("|---|---|---|---|---|")
     for n, atif, cold, warm, harbor in rows:
-        print(f"| {n:,} | {atif:.0f} | {cold[0]:.1f} / {cold[1]:.0f} | {warm[0]:.1f} / {warm[1]:.0f} | {harbor[0]:.1f} / {harbor[1]:.0f} |")  # fmt: skip
+        print(f"| {n:,} | {atif:.0f} | {fmt(cold)} | {fmt(warm)} | {fmt(harbor)} |")
+
+
+def fmt(figures: tuple[float, float, float]) -> str:
+    return "{:.1f} s / {:.0f} / {:.0f}".format(*figures)
 
 
 if __name__ == "__main__":

@@ -156,7 +156,11 @@ def read_trials(
             advance(len(results))
             yield from results
         return
-    with ProcessPoolExecutor(WORKERS, mp_context=get_context("fork")) as pool:
+    # Workers fork from a clean server process that imported this module once: forking the
+    # caller itself would copy whatever threads it runs (progress bars, Arrow's pools).
+    context = get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    with ProcessPoolExecutor(WORKERS, mp_context=context) as pool:
         queued = iter(batches)
         in_flight: deque[Future] = deque(
             pool.submit(read_batch, batch, settings) for batch in islice(queued, WORKERS * 3)

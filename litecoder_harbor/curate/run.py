@@ -37,6 +37,8 @@ class CurateOptions:
     cache_dir: Path | None = field(default_factory=default_cache_dir)
     license: str = "other"
     push_to_hub: str | None = None
+    plots: bool = True
+    """matplotlib PNGs beside the card (about a second); the statistics are written either way."""
     progress: Callable[[int], Callable[[int], None]] | None = None
     """Called with the number of trials; returns what to call as they are read (a bar)."""
 
@@ -117,7 +119,7 @@ def curate(
             extra(folder)
         filters = builder.filters()
         summary = statistics.summary(filters, folder.rows)
-        plots = statistics.plot(folder.file("plots"), filters)
+        plots = statistics.plot(folder.file("plots"), filters) if options.plots else []
         body = f"{_about(builder.kind)}\n\n{markdown(summary, plots)}"
         folder.finish(
             title=builder.title,
