@@ -22,7 +22,7 @@ from functools import lru_cache
 from itertools import islice
 from multiprocessing import get_context
 from pathlib import Path
-from typing import Any
+from typing import Any, TypedDict
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -30,7 +30,7 @@ import pydantic_core
 from harbor.models.trajectories import Trajectory
 from harbor.models.trial.paths import TrialPaths
 from harbor.models.trial.result import TrialResult
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
 from litecoder_harbor.chat import Conversation
 from litecoder_harbor.collect import recorded_conversation
@@ -67,9 +67,10 @@ IN_PROCESS_BELOW = 2 * BATCH
 """Fewer trials than this are read in this process: starting workers would cost more."""
 
 
-class TrialRecord(BaseModel):
+class TrialRecord(TypedDict):
     """What curation knows about one trial: where it came from, how it went, its conversation
-    (secrets already scrubbed) and the figures the filters and statistics use."""
+    (secrets already scrubbed) and the figures the filters and statistics use. A plain dict:
+    records pass between processes and into the cache by the thousand."""
 
     job: str
     trial: str
@@ -190,8 +191,8 @@ def read_batch(trials: list[Path], settings: ReadSettings) -> list[dict[str, Any
         if isinstance(item, _Fresh):
             made = item.finish(settings)
             if item.cached is not None:
-                atomic_write(item.cached, made.model_dump_json())
-            item = made.model_dump()
+                atomic_write(item.cached, json.dumps(made, ensure_ascii=False))
+            item = made
         done.append(item)
     return done
 
@@ -230,7 +231,7 @@ class _Fresh:
         for action in terminal_actions(self.messages, self.fields["scaffold"]):
             commands.update(_real_commands_in(action))
         return TrialRecord(
-            **self.fields,
+            **self.fields,  # type: ignore[typeddict-item]
             messages=self.messages,
             tools=self.tools,
             secrets=self.secrets,

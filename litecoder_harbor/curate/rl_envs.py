@@ -4,9 +4,10 @@ and a parquet index with each task's provenance, Harbor content digest, validati
 pass rate in the jobs.
 
 Verdicts come from validation reports (`litecoder validate --report FILE`, or the
-`litecoder-validation.json` a validation job dir holds), matched by task name and content
-digest. Only tasks judged sound go in unless `include_unvalidated`; a task judged anything else
-never does.
+`litecoder-validation.json` a validation job dir holds), matched by task dir name. Only
+tasks judged sound go in unless `include_unvalidated` (which adds the tasks no report judged);
+a task judged anything else never does. The digest in the index lets a user check that a task
+is the one that was validated.
 """
 
 from __future__ import annotations
@@ -69,9 +70,10 @@ def export_tasks_tree(task_dirs: Iterable[Path], out_dir: Path) -> list[Path]:
     return [out_dir / "tasks" / name for name in copied]
 
 
-def load_verdicts(reports: Iterable[Path]) -> dict[str, tuple[str, str | None]]:
-    """Task name → (verdict, content digest of the task as validated, if still on disk)."""
-    verdicts: dict[str, tuple[str, str | None]] = {}
+def load_verdicts(reports: Iterable[Path]) -> dict[str, str]:
+    """Task name → verdict: `sound` only where the probes judged it so and no static check
+    failed; a static-only check proves nothing about execution and leaves it unvalidated."""
+    verdicts: dict[str, str] = {}
     for path in reports:
         try:
             report = ValidationReport.model_validate_json(path.read_bytes())
@@ -83,14 +85,10 @@ def load_verdicts(reports: Iterable[Path]) -> dict[str, tuple[str, str | None]]:
                 hint="give the JSON `litecoder validate --report` writes",
             ) from None
         for task in report.tasks:
-            verdict = (
-                "sound"
-                if task.passed
-                else (task.verdict.value if task.verdict else "static-errors")
-            )
-            on_disk = Path(task.task_dir)
-            digest = content_digest(on_disk) if (on_disk / "task.toml").is_file() else None
-            verdicts[task.task] = (verdict, digest)
+            if task.static_errors:
+                verdicts[task.task] = "static-errors"
+            else:
+                verdicts[task.task] = task.verdict.value if task.verdict else UNVALIDATED
     return verdicts
 
 
@@ -110,7 +108,7 @@ def _metadata(task_dir: Path) -> dict[str, str]:
 @dataclass
 class RlEnvBuilder:
     min_reward: float
-    verdicts: dict[str, tuple[str, str | None]]
+    verdicts: dict[str, str]
     include_unvalidated: bool
     extra_tasks: list[Path]
     kind: str = "rl-envs"
@@ -139,9 +137,7 @@ class RlEnvBuilder:
             self._tasks.setdefault(task.name, task)
         for name, task_dir in sorted(self._tasks.items()):
             digest = content_digest(task_dir)
-            verdict, validated = self.verdicts.get(name, (UNVALIDATED, None))
-            if verdict != UNVALIDATED and validated is not None and validated != digest:
-                verdict = UNVALIDATED  # the task changed since it was judged
+            verdict = self.verdicts.get(name, UNVALIDATED)
             if verdict != "sound" and not (verdict == UNVALIDATED and self.include_unvalidated):
                 self.dropped[f"verdict {verdict}"] += 1
                 continue

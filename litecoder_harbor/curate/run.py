@@ -19,6 +19,7 @@ from litecoder_harbor.curate.reading import (
     trial_dirs,
 )
 from litecoder_harbor.curate.stats import Statistics, markdown
+from litecoder_harbor.curate.tokens import token_counter
 from litecoder_harbor.errors import LitecoderError
 
 
@@ -55,6 +56,7 @@ class CurateOptions:
             raise LitecoderError(f"--max-tokens {self.max_tokens}: must be at least 1")
         if self.loop_window < 2:
             raise LitecoderError(f"--loop-window {self.loop_window}: must be at least 2")
+        token_counter(self.tokenizer)  # loaded now, so a wrong name fails before any reading
 
 
 @dataclass
