@@ -64,8 +64,7 @@ Push = Annotated[
 
 def _options(out, min_reward, max_tokens, tokenizer, secrets, loop_window, keep_duplicates,
              decontaminate_against, cache, license, push_to_hub):  # fmt: skip
-    from litecoder_harbor.curate import CurateOptions
-    from litecoder_harbor.curate.reading import default_cache_dir
+    from litecoder_harbor.curate import CurateOptions, default_cache_dir
     from litecoder_harbor.hub import check_repo_id
 
     check_output_folder(out, "--out")

@@ -9,7 +9,14 @@ secrets, benchmark contamination; each counted), and writes a Hugging Face datas
 
 from litecoder_harbor.curate.filters import FILTERS, Benchmark, FilterSettings
 from litecoder_harbor.curate.preference import PREFERENCE_SCHEMA, curate_preference
-from litecoder_harbor.curate.reading import ReadSettings, Skip, TrialRecord, read_trials, trial_dirs
+from litecoder_harbor.curate.reading import (
+    ReadSettings,
+    Skip,
+    TrialRecord,
+    default_cache_dir,
+    read_trials,
+    trial_dirs,
+)
 from litecoder_harbor.curate.rl_envs import (
     RL_INDEX_SCHEMA,
     content_digest,
@@ -41,6 +48,7 @@ __all__ = [
     "curate_rl_envs",
     "curate_sft",
     "curate_world_model",
+    "default_cache_dir",
     "export_tasks_tree",
     "read_trials",
     "stats_table",

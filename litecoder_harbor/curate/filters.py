@@ -1,9 +1,10 @@
 """Which trials become rows: a chain of named filters, each counting what it dropped.
 
 A record is dropped by the first filter that rejects it, in this order: `errors` (the trial
-ended in an exception), `solved` (reward below the threshold), `looping` (our episode report
-says so, or the ATIF shows the same command or an unchanged screen `loop_window` turns in a
-row), `turn-cap` (the episode ran into its turn cap), `empty` (no model turn), `tokens` (longer
+ended in an exception), `looping` (our episode report says so, or the ATIF shows the same
+command or an unchanged screen `loop_window` turns in a row), `turn-cap` (the episode ran
+into its turn cap), `solved` (reward below the threshold; after the two above, so a failed
+episode is counted under the more telling reason), `empty` (no model turn), `tokens` (longer
 than `max_tokens`), `secrets` (key-shaped text was found; with `secrets="scrub"` it was
 redacted and the row stays), `contamination` (the task's instruction shares a 13-gram with a
 benchmark's) and `duplicate` (an identical conversation was kept already).
@@ -23,9 +24,9 @@ from litecoder_harbor.errors import LitecoderError
 NGRAM = 13
 FILTERS = (
     "errors",
-    "solved",
     "looping",
     "turn-cap",
+    "solved",
     "empty",
     "tokens",
     "secrets",

@@ -3,23 +3,21 @@ teacher (`litecoder teacher serve`), through Harbor on the local Docker engine."
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import os
-import re
 import shutil
 import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 import yaml
-from conftest import LITECODER, bare_task, run_cli
+from conftest import LITECODER, bare_task
 from harbor.models.trial.result import TrialResult
 from support.interrupt import assert_clean_interruption, interrupt_once_running
+from support.teacher import CANARY_KEY, collect, serve_teacher
 
 from litecoder_harbor.collect.plan import default_config_path
 from litecoder_harbor.scaffolds.claude_code import CLAUDE_CODE_VERSION
@@ -27,7 +25,6 @@ from litecoder_harbor.scaffolds.openhands import OPENHANDS_VERSION
 
 pytestmark = pytest.mark.docker
 
-CANARY_KEY = "sk-canary-0123456789abcdef"
 TRIXIE = "debian:trixie-slim"
 
 
@@ -43,44 +40,10 @@ def three_tasks(tmp_path_factory, docker_ready) -> Path:
     return out
 
 
-@contextlib.contextmanager
-def serve_teacher(tasks: Path, host: str = "127.0.0.1"):
-    """`litecoder teacher serve` on a free port, as a user starts it; yields (url, log path)."""
-    log = tasks.parent / f"teacher-{host}.log"
-    with log.open("w") as sink:
-        proc = subprocess.Popen(
-            [str(LITECODER), "teacher", "serve", "--tasks", str(tasks), "--host", host,
-             "--port", "0"],
-            stdout=sink,
-            stderr=subprocess.STDOUT,
-            env={**os.environ, "COLUMNS": "200"},
-        )  # fmt: skip
-    try:
-        deadline = time.monotonic() + 60
-        while not (url := re.search(r"on (http://\S+/v1)", log.read_text())):
-            assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.2)
-        yield url.group(1), log
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def teacher(three_tasks):
     with serve_teacher(three_tasks) as served:
         yield served
-
-
-def collect(
-    tasks: Path, out: Path, url: str, *extra: str, model="openai/teacher", scaffold="terminus-2"
-):
-    key = "ANTHROPIC_API_KEY" if scaffold == "claude-code" else "OPENAI_API_KEY"
-    return run_cli(
-        "collect", "--tasks", str(tasks), "--model", model, "--api-base", url,
-        "--mix", f"{scaffold}=1", "--out", str(out), *extra,
-        env={key: CANARY_KEY},
-    )  # fmt: skip
 
 
 def trials(out: Path, scaffold="terminus-2") -> list[Path]:
