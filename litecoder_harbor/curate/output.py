@@ -61,6 +61,12 @@ class DatasetFolder:
         self.out = out
         self.schema = schema
         self.rows = 0
+        if out.is_dir() and any(out.iterdir()) and not (out / "stats.json").is_file():
+            raise LitecoderError(
+                f"--out {out}: a folder that is not a dataset this command wrote; it would be "
+                "replaced whole",
+                hint="give a new folder, or an earlier `litecoder curate --out`",
+            )
         try:
             out.parent.mkdir(parents=True, exist_ok=True)
             self.stage = Path(tempfile.mkdtemp(prefix=STAGING_PREFIX, dir=out.parent))

@@ -137,12 +137,17 @@ def trial_dirs(job_dirs: Iterable[Path]) -> list[Path]:
 def _trials_in(folder: Path) -> list[Path]:
     if not folder.is_dir() or folder.name.startswith("."):
         return []
-    return [
-        child
-        for child in sorted(folder.iterdir())
-        if child.is_dir()
-        and ((child / "config.json").is_file() or (child / "result.json").is_file())
-    ]
+    return [child for child in sorted(folder.iterdir()) if _is_trial(child)]
+
+
+def _is_trial(folder: Path) -> bool:
+    """A trial dir as Harbor lays it out: config.json or result.json, and the `agent/` folder
+    (or trial.log) Harbor makes when the trial starts; a job dir has those files too, but a
+    job.log and no agent folder."""
+    if not folder.is_dir() or (folder / "job.log").exists():
+        return False
+    has_record = (folder / "config.json").is_file() or (folder / "result.json").is_file()
+    return has_record and ((folder / "agent").is_dir() or (folder / "trial.log").is_file())
 
 
 def read_trials(

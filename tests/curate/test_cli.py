@@ -38,6 +38,12 @@ def test_bad_input_is_one_line_and_writes_nothing(tmp_path):
         (
             "sft",
             str(job),
+            "--out",
+            str(tmp_path / "tasks"),
+        ): "tasks: a folder that is not a dataset",
+        (
+            "sft",
+            str(job),
             *out,
             "--decontaminate-against",
             str(tmp_path / "empty"),

@@ -97,14 +97,16 @@ def test_sft_keeps_the_solved_trials_of_both_agents_and_counts_what_it_dropped(j
     assert CANARY_KEY not in json.dumps(rows.to_list())
 
 
-def test_preference_pairs_a_solved_trial_with_the_looping_one(jobs, tmp_path):
+def test_preference_pairs_solved_trials_with_the_looping_and_the_wrong_one(jobs, tmp_path):
     curate("preference", jobs, tmp_path / "preference")
     rows = load(tmp_path / "preference", tmp_path)
-    assert len(rows) >= 1
+    assert len(rows) == 3  # two solved runs of the first task against its loop, one against wrong
     for row in rows:
         assert row["rejected_trial"].startswith(row["task"].rsplit("/", 1)[-1])
         assert row["chosen_reward"] == 1.0 and row["rejected_reward"] == 0.0
-        assert row["rejected_turns"] == 5  # the looping teacher was stopped after five `ls`
+        assert row["prompt"][0]["role"] == "user" and row["chosen"][-1]["role"] == "assistant"
+    # the looping teacher was stopped after five `ls`
+    assert sorted(row["rejected_turns"] for row in rows) == [3, 5, 5]
 
 
 def test_world_model_and_rl_envs_come_from_the_same_jobs(jobs, tmp_path):

@@ -42,7 +42,7 @@ def test_every_unreadable_trial_is_a_counted_skip_with_its_reason(job, tmp_path)
     (malformed / "result.json").write_text('{"task_name": 3}')
     write_trial(job_dir, "build__noatif", task=task, trajectory=None, agent="codex")
     write_trial(job_dir, "build__running", task=task, trajectory=None, finished=False)
-    (job_dir / "build__started").mkdir()
+    (job_dir / "build__started" / "agent").mkdir(parents=True)  # as Harbor starts a trial
     (job_dir / "build__started" / "config.json").write_text("{}")
 
     result = sft(tmp_path, job_dir)
@@ -82,6 +82,8 @@ def test_a_path_that_is_not_a_job_dir_is_one_error_naming_it(tmp_path):
 
 def test_a_folder_of_job_dirs_is_read_like_its_jobs(job, tmp_path):
     job_dir, _ = job
+    for name in ("config.json", "result.json", "job.log"):  # a job dir looks like a trial dir
+        (job_dir / name).write_text("{}")
     assert trial_dirs([job_dir.parent]) == trial_dirs([job_dir]) == [job_dir / "build__good"]
 
 
