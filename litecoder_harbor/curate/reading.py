@@ -48,9 +48,9 @@ from litecoder_harbor.scaffolds import METADATA_KEY
 from litecoder_harbor.scaffolds.loops import EpisodeReport, find_loop
 from litecoder_harbor.shell_commands import commands_in, real_commands
 
+_KEY_SHAPES = "|".join(f"(?:{pattern})" for pattern in KEY_SHAPE_PATTERNS)
 _JSON_KEY_SHAPES = (
-    "|".join(f"(?:{pattern})" for pattern in KEY_SHAPE_PATTERNS)
-    .replace(r"\s+", r"(?:\s|\\[ntrf])+")
+    _KEY_SHAPES.replace(r"\s+", r"(?:\s|\\[ntrf])+")
     .replace(r"\s*", r"(?:\s|\\[ntrf])*")
     .replace("['\\\"]?", "\\\\?['\\\"]?")
 )
@@ -191,6 +191,12 @@ def read_batch(trials: list[Path], settings: ReadSettings) -> list[dict[str, Any
         ):
             if hits:
                 item.scrub()
+        instructions = pa.array([item.fields["instruction"] for item in fresh], pa.large_string())
+        for item, hits in zip(
+            fresh, pc.count_substring_regex(instructions, _KEY_SHAPES).to_pylist(), strict=True
+        ):
+            if hits:  # kept in the cache and used for decontamination, never shown raw
+                item.fields["instruction"] = scrub_key_shapes(item.fields["instruction"])[0]
     done = []
     for item in read:
         if isinstance(item, _Fresh):

@@ -28,6 +28,7 @@ from litecoder_harbor.curate.filters import FilterChain, FilterSettings
 from litecoder_harbor.curate.output import DatasetFolder
 from litecoder_harbor.curate.run import CurateOptions, CurateResult, curate
 from litecoder_harbor.errors import LitecoderError
+from litecoder_harbor.llm.secrets import scrub_key_shapes
 from litecoder_harbor.tasks.discovery import task_dirs_in
 from litecoder_harbor.validate import ValidationReport
 
@@ -147,7 +148,7 @@ class RlEnvBuilder:
             yield {
                 "name": name,
                 **_metadata(task_dir),
-                "instruction": instruction.read_text(errors="replace")
+                "instruction": scrub_key_shapes(instruction.read_text(errors="replace"))[0]
                 if instruction.is_file()
                 else "",
                 "digest": digest,

@@ -91,7 +91,8 @@ def test_max_tokens_with_the_default_and_a_named_tokenizer(task, tmp_path):
     assert [r["trial"] for r in rows] == ["build__short"]  # counted in words now
 
 
-def test_secrets_are_scrubbed_or_the_row_dropped_and_never_written(task, tmp_path):
+def test_secrets_are_scrubbed_or_the_row_dropped_and_never_written(tmp_path):
+    task = write_task(tmp_path / "tasks", "build", f"{INSTRUCTION} Use the key {KEY} if asked.")
     job = tmp_path / "jobs" / "job"
     write_trial(job, "build__leak", task=task,
                 trajectory=terminus_trajectory(INSTRUCTION, [f"export OPENAI_API_KEY={KEY}", "make"],
