@@ -68,11 +68,17 @@ class Conversation(BaseModel):
 def to_sharegpt(messages: list[ChatMessage]) -> list[dict[str, str]]:
     """`from`/`value` pairs; tool calls are appended to the assistant text as JSON lines so no
     action is lost in the flat layout."""
+    return sharegpt_of([message.model_dump() for message in messages])
+
+
+def sharegpt_of(messages: list[dict]) -> list[dict[str, str]]:
+    """`to_sharegpt` on messages already dumped to dicts (dataset rows), without validating
+    each one again."""
     rows = []
     for message in messages:
-        value = message.content
-        for call in message.tool_calls:
-            name = json.dumps(call.function.name)
-            value += f'\n{{"name": {name}, "arguments": {call.function.arguments}}}'
-        rows.append({"from": SHAREGPT_FROM[message.role], "value": value})
+        value = message["content"]
+        for call in message["tool_calls"]:
+            name = json.dumps(call["function"]["name"])
+            value += f'\n{{"name": {name}, "arguments": {call["function"]["arguments"]}}}'
+        rows.append({"from": SHAREGPT_FROM[message["role"]], "value": value})
     return rows

@@ -10,7 +10,7 @@ import typer
 # Typer carries its own copy of click; these are the errors its argument parsing raises.
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
-from litecoder_harbor.cli import collect, doctor, eval, gen, publish, train, validate
+from litecoder_harbor.cli import collect, curate, doctor, eval, gen, publish, train, validate
 from litecoder_harbor.cli.output import err_console, shown
 
 app = typer.Typer(
@@ -28,6 +28,7 @@ app.command()(gen.gen)
 app.command()(validate.validate)
 app.command()(collect.collect)
 app.add_typer(collect.teacher_app, name="teacher")
+app.add_typer(curate.curate_app, name="curate")
 app.add_typer(train.train_app, name="train")
 app.add_typer(eval.eval_app, name="eval")
 app.command()(publish.publish)

@@ -22,13 +22,25 @@ KEY_ENVS = frozenset(DEFAULT_KEY_ENV.values())
 MIN_SECRET_LENGTH = 8
 """Shorter values are not real keys, and scrubbing them would mangle ordinary text."""
 
-_VENDOR_KEYS = (
-    r"\b(?:sk|sk-ant|sk-proj|xai|gsk|hf|ghp|github_pat)[-_][A-Za-z0-9_\-]{8,}"
-    r"|\bAIza[0-9A-Za-z_\-]{20,}"
+_PROVIDER_PREFIXES = (
+    "sk|sk-ant|sk-proj|sk_live|rk_live|xai|gsk|hf|ghp|gho|ghu|ghs|ghr|github_pat|glpat|npm|pypi"
 )
-_KEY_SHAPES = re.compile(_VENDOR_KEYS + r"|(?i:bearer|basic)\s+[A-Za-z0-9._~+/=\-]{8,}")
-_VENDOR_KEY_SHAPES = re.compile(_VENDOR_KEYS)
-_USERINFO = re.compile(r"(?<=://)[^/\s@]+@")
+KEY_SHAPE_PATTERNS = (
+    rf"\b(?:{_PROVIDER_PREFIXES})[-_][A-Za-z0-9_\-]{{8,}}",
+    r"\bAIza[0-9A-Za-z_\-]{20,}",
+    r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b",
+    r"\bxox[abprs]-[A-Za-z0-9\-]{10,}",
+    r"\beyJ[A-Za-z0-9_\-]{8,}\.eyJ[A-Za-z0-9_\-]{8,}\.[A-Za-z0-9_\-]{8,}",
+    r"(?i:bearer|basic)\s+[A-Za-z0-9._~+/=\-]{8,}",
+    r"((?i:api[_-]?key|token|secret)\s*[=:]\s*['\"]?)[A-Za-z0-9._\-]{16,}",
+    r"(://)[^/\s@]+@",
+)
+"""Shapes of API keys and tokens, in a syntax Python's `re` (with re.ASCII) and RE2 share:
+provider keys (OpenAI, Anthropic, Hugging Face, GitHub, GitLab, npm, PyPI, Stripe, xAI, Groq),
+Google and AWS access key ids, Slack tokens, JWTs, HTTP auth headers, `api_key=` / `token:` /
+`secret=` assignments (the name stays) and URL userinfo (the scheme stays)."""
+_KEY_SHAPES = re.compile("|".join(KEY_SHAPE_PATTERNS), re.ASCII)
+_VENDOR_KEY_SHAPES = re.compile(KEY_SHAPE_PATTERNS[0], re.ASCII)
 
 Secret = tuple[str, str]
 """(what it is, its value), e.g. ("OPENAI_API_KEY", "sk-..."); the name shows where it was."""
@@ -79,8 +91,20 @@ def redact_bytes(data: bytes, secrets: Iterable[Secret]) -> bytes:
 def scrub_server_text(text: str, secrets: Iterable[Secret]) -> str:
     """What a server said (an error message), fit to show and store: known secrets redacted,
     then anything that looks like a key, a bearer token or URL userinfo."""
-    text = redact(_USERINFO.sub("[redacted]@", text), [*secrets, *key_values()])
-    return _KEY_SHAPES.sub("[redacted]", text)
+    return scrub_key_shapes(redact(text, [*secrets, *key_values()]))[0]
+
+
+def scrub_key_shapes(text: str) -> tuple[str, int]:
+    """`text` with URL userinfo and everything shaped like a key or token replaced by
+    `[redacted]`, and how many were found: for text whose secrets are not known in advance (a
+    server's error message, a trajectory, a dataset row)."""
+    return _KEY_SHAPES.subn(_redaction, text)
+
+
+def _redaction(found: re.Match[str]) -> str:
+    """What replaces a match: an assignment keeps its name, a URL its scheme separator."""
+    kept = found.group(1) or found.group(2) or ""
+    return f"{kept}[redacted]" + ("@" if found.group(2) else "")
 
 
 def key_shaped(text: str) -> bool:

@@ -18,9 +18,9 @@ from harbor.models.dataset.manifest import DatasetInfo, DatasetManifest, Dataset
 from harbor.models.metric.config import MetricConfig
 from harbor.models.registry import DatasetSpec, RegistryTaskId
 from harbor.models.task.config import TaskConfig
-from harbor.publisher.packager import Packager
 from packaging.version import InvalidVersion, Version
 
+from litecoder_harbor.curate import content_digest, export_tasks_tree
 from litecoder_harbor.errors import LitecoderError
 from litecoder_harbor.files import swap_in_dir
 from litecoder_harbor.jobs import LOCAL_DOCKER, EnvironmentSpec
@@ -82,7 +82,7 @@ def check_dist(tasks_dir: Path, out: Path) -> None:
 
 def task_digest(task_dir: Path) -> str:
     """Harbor's content digest of the files it would publish, as the manifest writes it."""
-    return "sha256:" + Packager.compute_content_hash(task_dir)[0]
+    return "sha256:" + content_digest(task_dir)
 
 
 @dataclass(frozen=True)
@@ -125,24 +125,6 @@ def gate(
         report = judged_report(task_dir, jobs_dir=jobs_dir, environment=environment)
         entries.append(GateEntry(task_dir, name, task_digest(task_dir), report))
     return entries
-
-
-def copy_task_tree(task_dirs: list[Path], dest: Path) -> list[Path]:
-    """`dest/<task>/` for each task, holding exactly the files Harbor publishes and hashes
-    (its `.gitignore` too, so the copy keeps the digest): the `tasks/` tree that Harbor
-    registries, HF dataset repos and RL frameworks (TRL's HarborSpec) read."""
-    copies = []
-    for task_dir in task_dirs:
-        source, copy = task_dir.resolve(), dest / task_dir.name
-        files = Packager.collect_files(source)
-        ignore = source / ".gitignore"
-        for file in [*files, *([ignore] if ignore.exists() else [])]:
-            target = copy / file.relative_to(source)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(file, target)
-            shutil.copymode(file, target)
-        copies.append(copy)
-    return copies
 
 
 @dataclass(frozen=True)
@@ -282,7 +264,7 @@ def _write_dist(
     allow_unvalidated: bool,
     license: str,
 ) -> None:
-    copies = copy_task_tree([e.task_dir for e in entries], stage / TASKS)
+    copies = export_tasks_tree([e.task_dir for e in entries], stage)
     for entry, copy in zip(entries, copies, strict=True):
         if task_digest(copy) != entry.digest:  # the gate judged the source; publish that content
             raise LitecoderError(f"{entry.task_dir}: changed while it was being published")

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 import yaml
-from conftest import LITECODER, bare_task, run_cli
+from conftest import LITECODER, bare_task
 from harbor.models.trial.result import TrialResult
 from support.interrupt import assert_clean_interruption, interrupt_once_running
-from support.teacher import serve_teacher
+from support.teacher import CANARY_KEY, collect, serve_teacher
 
 from litecoder_harbor.collect.plan import default_config_path
 from litecoder_harbor.scaffolds.claude_code import CLAUDE_CODE_VERSION
@@ -25,7 +25,6 @@ from litecoder_harbor.scaffolds.openhands import OPENHANDS_VERSION
 
 pytestmark = pytest.mark.docker
 
-CANARY_KEY = "sk-canary-0123456789abcdef"
 TRIXIE = "debian:trixie-slim"
 
 
@@ -45,17 +44,6 @@ def three_tasks(tmp_path_factory, docker_ready) -> Path:
 def teacher(three_tasks):
     with serve_teacher(three_tasks) as served:
         yield served
-
-
-def collect(
-    tasks: Path, out: Path, url: str, *extra: str, model="openai/teacher", scaffold="terminus-2"
-):
-    key = "ANTHROPIC_API_KEY" if scaffold == "claude-code" else "OPENAI_API_KEY"
-    return run_cli(
-        "collect", "--tasks", str(tasks), "--model", model, "--api-base", url,
-        "--mix", f"{scaffold}=1", "--out", str(out), *extra,
-        env={key: CANARY_KEY},
-    )  # fmt: skip
 
 
 def trials(out: Path, scaffold="terminus-2") -> list[Path]:

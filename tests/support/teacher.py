@@ -1,5 +1,5 @@
-"""The scripted teacher as a user starts it, for tests that need a model that solves (or, by
-model name, misbehaves on) generated tasks."""
+"""The scripted teacher as a user starts it (`litecoder teacher serve`) and `litecoder collect`
+against it: shared by the collect and curate Docker tests."""
 
 from __future__ import annotations
 
@@ -10,7 +10,9 @@ import subprocess
 import time
 from pathlib import Path
 
-from conftest import LITECODER
+from conftest import LITECODER, run_cli
+
+CANARY_KEY = "sk-canary-0123456789abcdef"
 
 
 @contextlib.contextmanager
@@ -34,3 +36,14 @@ def serve_teacher(tasks: Path, host: str = "127.0.0.1"):
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+
+
+def collect(
+    tasks: Path, out: Path, url: str, *extra: str, model="openai/teacher", scaffold="terminus-2"
+):
+    key = "ANTHROPIC_API_KEY" if scaffold == "claude-code" else "OPENAI_API_KEY"
+    return run_cli(
+        "collect", "--tasks", str(tasks), "--model", model, "--api-base", url,
+        "--mix", f"{scaffold}=1", "--out", str(out), *extra,
+        env={key: CANARY_KEY},
+    )  # fmt: skip
