@@ -110,13 +110,27 @@ class InstalledScaffold(ScaffoldFacts):
         records this trial (the agent passes it into the container as its base-URL variable)."""
         connection = super().model_connection  # type: ignore[misc]
         endpoint = connection.configured_base_url
-        routed = recorded_endpoint(endpoint, self.logs_dir, self.context_id, in_container=True)
+        routed = self._recorded(endpoint)
         if routed == endpoint:
             return connection
         env = {
             name: routed if value == endpoint else value for name, value in connection.env.items()
         }
         return replace(connection, base_url=routed, configured_base_url=routed, env=env)
+
+    @property
+    def extra_env(self) -> dict[str, str]:
+        """The agent's own variables, with a base URL among them routed as `model_connection`
+        routes it: Harbor lays these over every command the agent runs, after its own env."""
+        env = super().extra_env  # type: ignore[misc]
+        spec = getattr(self, "MODEL_CONNECTION", None)
+        names = set(spec.base_url_envs) if spec else set()
+        return {
+            name: self._recorded(value) if name in names else value for name, value in env.items()
+        }
+
+    def _recorded(self, endpoint: str | None) -> str | None:
+        return recorded_endpoint(endpoint, self.logs_dir, self.context_id, in_container=True)
 
     @property
     def turn_cap(self) -> int | None:

@@ -1,5 +1,6 @@
-"""`litecoder collect` end to end: the Terminus-2 and Claude Code scaffolds against the scripted
-teacher (`litecoder teacher serve`), through Harbor on the local Docker engine."""
+"""`litecoder collect` end to end: the Terminus-2, OpenHands and Claude Code scaffolds against
+the scripted teacher (`litecoder teacher serve`), through Harbor on the local Docker engine; and
+the recording of each trial's model requests, compared with what the teacher received."""
 
 from __future__ import annotations
 
@@ -21,7 +22,11 @@ from conftest import LITECODER, bare_task, run_cli
 from harbor.models.trial.result import TrialResult
 from support.interrupt import assert_clean_interruption, interrupt_once_running
 
+from litecoder_harbor.chat import Conversation
+from litecoder_harbor.collect import recorded_conversation
 from litecoder_harbor.collect.plan import default_config_path
+from litecoder_harbor.collect.protocols import conversation as protocol_conversation
+from litecoder_harbor.collect.recording import RECORDINGS
 from litecoder_harbor.scaffolds.claude_code import CLAUDE_CODE_VERSION
 from litecoder_harbor.scaffolds.openhands import OPENHANDS_VERSION
 
@@ -45,12 +50,13 @@ def three_tasks(tmp_path_factory, docker_ready) -> Path:
 
 @contextlib.contextmanager
 def serve_teacher(tasks: Path, host: str = "127.0.0.1"):
-    """`litecoder teacher serve` on a free port, as a user starts it; yields (url, log path)."""
+    """`litecoder teacher serve` on a free port, as a user starts it, logging the requests it
+    receives to `received(log)`; yields (url, log path)."""
     log = tasks.parent / f"teacher-{host}.log"
     with log.open("w") as sink:
         proc = subprocess.Popen(
             [str(LITECODER), "teacher", "serve", "--tasks", str(tasks), "--host", host,
-             "--port", "0"],
+             "--port", "0", "--log-requests", str(log.with_suffix(".jsonl"))],
             stdout=sink,
             stderr=subprocess.STDOUT,
             env={**os.environ, "COLUMNS": "200"},
@@ -103,6 +109,27 @@ def wall(result: TrialResult) -> float:
     return (result.finished_at - result.started_at).total_seconds()
 
 
+def received(log: Path) -> list[dict]:
+    """The model calls the teacher has received so far, in order, each with its reply."""
+    path = log.with_suffix(".jsonl")
+    entries = [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+    return [e for e in entries if e["path"].endswith(("/chat/completions", "/messages"))]
+
+
+def assert_recorded_as_received(trial: Path, calls: list[dict]) -> Conversation:
+    """The trial's recorded conversation is the last of `calls` (its model calls as the teacher
+    received them) with the teacher's reply; the recorded request is that body, byte for byte
+    as JSON."""
+    last = calls[-1]
+    protocol = "anthropic" if last["path"].endswith("/messages") else "openai"
+    conversation = recorded_conversation(trial)
+    assert conversation == protocol_conversation(protocol, last["request"], last["reply"])
+    result = json.loads((trial / "result.json").read_text())
+    [*_, newest] = sorted((trial / RECORDINGS / result["id"]).glob("*.json"))
+    assert json.loads(newest.read_text())["request"] == last["request"]
+    return conversation
+
+
 def assert_no_key_written(out: Path) -> None:
     for path in out.rglob("*"):
         if path.is_file():
@@ -112,8 +139,10 @@ def assert_no_key_written(out: Path) -> None:
 def test_terminus_collects_solved_valid_trajectories_and_resumes(three_tasks, teacher, tmp_path):
     url, log = teacher
     out = tmp_path / "jobs"
+    earlier = len(received(log))
     proc = collect(three_tasks, out, url)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+    calls = received(log)[earlier:]
     summary = json.loads((out / "summary.json").read_text())
     [row] = summary["scaffolds"]
     assert (row["scaffold"], row["trials"], row["solved"], row["errors"], row["looping"]) == (
@@ -129,6 +158,14 @@ def test_terminus_collects_solved_valid_trajectories_and_resumes(three_tasks, te
         trajectory = assert_valid_trajectory(trial)
         assert any("bash /solution/solve.sh" in json.dumps(s) for s in trajectory["steps"])
         durations.append(wall(result))
+        instruction = (result.task_id.get_local_path() / "instruction.md").read_text().strip()
+        mine = [c for c in calls if instruction in c["request"]["messages"][0]["content"]]
+        conversation = assert_recorded_as_received(trial, mine)
+        # Terminus-2's prompt with the instruction is the first user turn; no tools, no system;
+        # every reply the teacher gave is in the last request or is its reply
+        assert conversation.messages[0].role == "user" and conversation.tools == []
+        assert json.loads(conversation.messages[-1].content)["task_complete"] is True
+        assert conversation.assistant_turns == len(mine)
     print(f"\nwall per trial with the scripted teacher: {[round(d, 1) for d in durations]} s")
     assert_no_key_written(out)
 
@@ -283,7 +320,9 @@ def test_in_container_scaffold_collects_a_solved_valid_trajectory(
     scaffold, model, version, calls, request, bridge_teacher, tmp_path
 ):
     tasks = request.getfixturevalue(f"{scaffold.replace('-', '_')}_task")
+    earlier = len(received(bridge_teacher[1]))
     out, result, row = collect_one(tasks, bridge_teacher[0], tmp_path, scaffold, model)
+    model_calls = received(bridge_teacher[1])[earlier:]
     assert (row["trials"], row["solved"], row["errors"], row["looping"]) == (1, 1, 0, 0), row
     assert result.verifier_result.rewards["reward"] == 1.0
     assert (result.agent_info.name, result.agent_info.version) == (f"litecoder-{scaffold}", version)
@@ -294,6 +333,12 @@ def test_in_container_scaffold_collects_a_solved_valid_trajectory(
     tool_calls = [c for s in trajectory["steps"] for c in s.get("tool_calls") or []]
     assert [c["function_name"] for c in tool_calls] == calls
     assert tool_calls[1]["arguments"]["command"].startswith("bash /solution/solve.sh;")
+    trial = Path(row["job_dir"]) / result.trial_name
+    conversation = assert_recorded_as_received(trial, model_calls)
+    # the system prompt and the tool definitions ATIF leaves out
+    assert conversation.messages[0].role == "system" and conversation.messages[0].content
+    assert set(calls) <= {tool["function"]["name"] for tool in conversation.tools}
+    assert [c.function.name for m in conversation.messages for c in m.tool_calls] == calls
     assert_no_key_written(out)
 
 

@@ -441,9 +441,9 @@ def test_terminus_and_installed_scaffolds_call_the_proxy_for_their_trial(tmp_pat
         assert openhands.model_connection.env["LLM_BASE_URL"] == (
             f"http://172.17.0.1:2/record/collect-x/task__abc/{openhands.context_id}/v1"
         )
-        assert claude._resolve_auth_env()["ANTHROPIC_BASE_URL"] == (
-            f"http://172.17.0.1:2/record/collect-x/task__abc/{claude.context_id}"
-        )
+        routed = f"http://172.17.0.1:2/record/collect-x/task__abc/{claude.context_id}"
+        assert claude._resolve_auth_env()["ANTHROPIC_BASE_URL"] == routed
+        assert claude.extra_env["ANTHROPIC_BASE_URL"] == routed  # laid over its commands
         terminus = Terminus2(logs_dir=logs_dir, model_name="openai/t", api_base="http://10.0.0.5:8000/v1")  # fmt: skip
         assert terminus._llm._api_base == "http://10.0.0.5:8000/v1"  # routed when its run starts
     finally:
