@@ -166,7 +166,7 @@ class RecordingProxy:
                     return
                 folder, rest = routed
                 query = urlsplit(self.path).query
-                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                body = self._body()
                 protocol = protocol_of(rest) if self.command == "POST" else None
                 number = proxy.next_number(folder) if protocol else 0
                 started = datetime.now(UTC).isoformat()
@@ -209,6 +209,18 @@ class RecordingProxy:
                         "reply": reply,
                     },
                 )
+
+            def _body(self) -> bytes:
+                """The request body, sent with a length or in chunks (forwarded with one)."""
+                if "chunked" not in (self.headers.get("Transfer-Encoding") or "").lower():
+                    return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                chunks = []
+                while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+                    chunks.append(self.rfile.read(size))
+                    self.rfile.readline()
+                while self.rfile.readline().strip():  # trailers, up to the blank line
+                    pass
+                return b"".join(chunks)
 
             def _relay(self, response: http.client.HTTPResponse, streamed: bool) -> bytes:
                 """Pass the reply on (a stream as it comes) and return its bytes."""

@@ -4,10 +4,12 @@ written (whole, keyless) and the routing the scaffolds do."""
 
 from __future__ import annotations
 
+import http.client
 import json
 import threading
 import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import anthropic
 import openai
@@ -340,6 +342,22 @@ def test_a_path_that_is_no_route_is_refused_and_forwards_nothing(teacher, tmp_pa
             with pytest.raises(openai.NotFoundError, match="no recording route"):
                 client.chat.completions.create(model="teacher", messages=[{"role": "user", "content": "x"}])  # fmt: skip
     assert teacher_log(log) == []
+
+
+def test_a_body_sent_in_chunks_is_forwarded_whole_and_recorded(teacher, tmp_path):
+    server, log = teacher
+    trial_dir, attempt = trial(tmp_path / "jobs", "bare__f")
+    body = json.dumps({"model": "teacher", "messages": [{"role": "user", "content": INSTRUCTION}]})
+    with RecordingProxy(server.url, tmp_path / "jobs", ["127.0.0.1"]) as proxy:
+        address = urlsplit(proxy.url("127.0.0.1"))
+        connection = http.client.HTTPConnection(address.hostname, address.port, timeout=30)
+        path = urlsplit(route(proxy, trial_dir, attempt, "/v1/chat/completions")).path
+        halves = [body[:20].encode(), body[20:].encode()]
+        connection.request("POST", path, body=iter(halves), encode_chunked=True)
+        assert connection.getresponse().status == 200
+    [entry] = teacher_log(log)
+    assert entry["request"] == json.loads(body)
+    assert recorded_conversation(trial_dir).messages[0].content == INSTRUCTION
 
 
 def test_an_endpoint_with_userinfo_is_forwarded_with_it_and_recorded_without(tmp_path):
