@@ -4,6 +4,18 @@ import sys
 from pathlib import Path
 
 import pytest
+from support.collected import (  # noqa: F401 - session fixtures for every test module
+    bridge_teacher,
+    claude_code_task,
+    collected,
+    collected_claude_code,
+    collected_looping,
+    collected_openhands,
+    collected_terminus,
+    openhands_task,
+    teacher,
+    three_tasks,
+)
 
 os.environ.setdefault("HARBOR_TELEMETRY", "0")
 os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")

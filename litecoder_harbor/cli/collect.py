@@ -107,12 +107,18 @@ def teacher_serve(
     behaviour: Annotated[
         str, typer.Option(help="solve | loop | give-up | wrong (a model name -<b> overrides).")
     ] = "solve",
+    log_requests: Annotated[
+        Path | None,
+        typer.Option(help="Append every request it receives, with its reply, as JSON lines."),
+    ] = None,
 ) -> None:
     """Serve a scripted teacher on an OpenAI- and Anthropic-compatible endpoint: it replays each
     task's reference solution through the scaffold's protocol. For offline runs and tests only."""
     from litecoder_harbor.collect import open_teacher
 
-    server = open_teacher(tasks, behaviour, host=host, port=port, log=log)
+    server = open_teacher(
+        tasks, behaviour, host=host, port=port, log=log, log_requests=log_requests
+    )
     console.print(
         f"scripted teacher for {len(server.index.entries)} task(s) on {server.url} "
         f"(default behaviour: {server.behaviour.value})",

@@ -17,6 +17,7 @@ from rich.table import Table
 
 from litecoder_harbor.collect.plan import CollectConfig, PlannedTrial, assign_scaffolds
 from litecoder_harbor.collect.preflight import check_agents, check_model_access
+from litecoder_harbor.collect.recording import recording_requests
 from litecoder_harbor.errors import LitecoderError
 from litecoder_harbor.files import atomic_write
 from litecoder_harbor.jobs import (
@@ -118,7 +119,10 @@ async def collect_async(
         disable=console is None,
     )
     ended: set[str] = set()  # a retried trial ends once per attempt, under the same name
-    with progress:
+    in_containers = environment.is_docker and any(
+        scaffold_class(s).CALLS_MODEL_FROM_CONTAINER for s in scaffolds
+    )
+    with progress, recording_requests(api_base, out, for_containers=in_containers):
         for scaffold in scaffolds:
             trials = by_scaffold[scaffold]
             bar = progress.add_task(

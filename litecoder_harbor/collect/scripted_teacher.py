@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from litecoder_harbor.containers.daemon import bridge_gateway
 from litecoder_harbor.errors import LitecoderError
@@ -325,10 +325,12 @@ class TeacherServer:
         host: str = "127.0.0.1",
         port: int = 0,
         log: Any = None,
+        request_log: IO[str] | None = None,
     ):
         self.index = index
         self.behaviour = behaviour
         self.log = log
+        self.request_log = request_log
         self.requests = 0
         self._lock = threading.Lock()
         self._httpd = ThreadingHTTPServer((host, port), self._handler())
@@ -348,7 +350,23 @@ class TeacherServer:
 
     def stop(self) -> None:
         self._httpd.shutdown()
+        self.close()
+
+    def close(self) -> None:
+        """Release the port and the request log (after `stop`, or when it never served)."""
         self._httpd.server_close()
+        if self.request_log:
+            self.request_log.close()
+
+    def log_request(self, path: str, body: dict, reply: dict) -> None:
+        """One JSON line per request: what the model received and what it answered (a streamed
+        reply as the message it streams), so tests can compare it with a recording."""
+        if self.request_log is None:
+            return
+        line = json.dumps({"path": path, "request": body, "reply": reply}, ensure_ascii=False)
+        with self._lock:
+            self.request_log.write(line + "\n")
+            self.request_log.flush()
 
     def _read(self, body: dict) -> tuple[list[dict], str, Behaviour, TaskEntry | None]:
         """The conversation, model, behaviour and task of a chat request in either protocol."""
@@ -451,17 +469,19 @@ class TeacherServer:
                     return
                 route = self.path.split("?")[0].rstrip("/")
                 if route.endswith("/chat/completions"):
-                    self._send(200, server.answer(body))
+                    reply = server.answer(body)
                 elif route.endswith("/messages/count_tokens"):
-                    self._send(200, {"input_tokens": _words(body.get("messages") or [])})
+                    reply = {"input_tokens": _words(body.get("messages") or [])}
                 elif route.endswith("/messages"):
-                    message = server.answer_messages(body)
-                    if body.get("stream"):
-                        self._stream(message_events(message))
-                    else:
-                        self._send(200, message)
+                    reply = server.answer_messages(body)
                 else:
                     self._send(404, {"error": {"message": f"no route {self.path}"}})
+                    return
+                server.log_request(route, body, reply)
+                if route.endswith("/messages") and body.get("stream"):
+                    self._stream(message_events(reply))
+                else:
+                    self._send(200, reply)
 
         return Handler
 
@@ -478,9 +498,16 @@ MAX_PORT = 65_535
 
 
 def open_teacher(
-    tasks_dir: Path, behaviour: str, *, host: str = "127.0.0.1", port: int = 0, log: Any = None
+    tasks_dir: Path,
+    behaviour: str,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    log: Any = None,
+    log_requests: Path | None = None,
 ) -> TeacherServer:
-    """The scripted teacher for the tasks in `tasks_dir`, bound (not yet serving) on host:port."""
+    """The scripted teacher for the tasks in `tasks_dir`, bound (not yet serving) on host:port;
+    with `log_requests`, every request and its reply are appended to that file as JSON lines."""
     try:
         chosen = Behaviour(behaviour)
     except ValueError:
@@ -495,6 +522,16 @@ def open_teacher(
         host = bridge_gateway()
     index = TaskIndex(tasks_dir)
     try:
-        return TeacherServer(index, chosen, host=host, port=port, log=log)
+        server = TeacherServer(index, chosen, host=host, port=port, log=log)
     except OSError as exc:
         raise LitecoderError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    if log_requests is not None:
+        try:
+            server.request_log = log_requests.open("a", encoding="utf-8")
+        except OSError as exc:
+            server.close()
+            raise LitecoderError(
+                f"--log-requests {log_requests}: cannot write: {exc.strerror}",
+                hint="give a file in a folder that exists and is writable",
+            ) from None
+    return server

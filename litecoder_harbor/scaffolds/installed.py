@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Annotated, Any, ClassVar
 
+from harbor.agents.model_connection import ResolvedModelConnection
 from harbor.agents.options import AgentOptions
 from harbor.environments.base import BaseEnvironment
 from harbor.models.agent.context import AgentContext
@@ -18,6 +20,7 @@ from pydantic import Field, ValidationError, create_model
 from litecoder_harbor.errors import LitecoderError
 from litecoder_harbor.scaffolds.loops import METADATA_KEY, EpisodeReport, find_loop
 from litecoder_harbor.scaffolds.options import DEFAULT_TURN_CAP, ScaffoldFacts, ScaffoldOptions
+from litecoder_harbor.scaffolds.recording import recorded_endpoint
 
 
 class ScaffoldInstallError(LitecoderError, RuntimeError):
@@ -82,6 +85,7 @@ class InstalledScaffold(ScaffoldFacts):
     options: Any
     logs_dir: Any
     logger: Any
+    context_id: Any
     _version: str | None
 
     @classmethod
@@ -99,6 +103,34 @@ class InstalledScaffold(ScaffoldFacts):
     def _pins_version(cls, options: Any) -> bool:
         """False when the options choose the install some other way (e.g. a git ref)."""
         return True
+
+    @property
+    def model_connection(self) -> ResolvedModelConnection:
+        """Harbor's connection, its endpoint routed through collect's recording proxy when one
+        records this trial (the agent passes it into the container as its base-URL variable)."""
+        connection = super().model_connection  # type: ignore[misc]
+        endpoint = connection.configured_base_url
+        routed = self._recorded(endpoint)
+        if routed == endpoint:
+            return connection
+        env = {
+            name: routed if value == endpoint else value for name, value in connection.env.items()
+        }
+        return replace(connection, base_url=routed, configured_base_url=routed, env=env)
+
+    @property
+    def extra_env(self) -> dict[str, str]:
+        """The agent's own variables, with a base URL among them routed as `model_connection`
+        routes it: Harbor lays these over every command the agent runs, after its own env."""
+        env = super().extra_env  # type: ignore[misc]
+        spec = getattr(self, "MODEL_CONNECTION", None)
+        names = set(spec.base_url_envs) if spec else set()
+        return {
+            name: self._recorded(value) if name in names else value for name, value in env.items()
+        }
+
+    def _recorded(self, endpoint: str | None) -> str | None:
+        return recorded_endpoint(endpoint, self.logs_dir, self.context_id, in_container=True)
 
     @property
     def turn_cap(self) -> int | None:

@@ -7,10 +7,12 @@ from typing import Any
 
 from harbor.agents.terminus_2.terminus_2 import Terminus2 as HarborTerminus2
 from harbor.agents.terminus_2.terminus_2 import Terminus2Options as HarborTerminus2Options
+from harbor.llms.lite_llm import LiteLLM
 from pydantic import AliasChoices, Field
 
 from litecoder_harbor.scaffolds.loops import METADATA_KEY, EpisodeReport, LoopDetector
 from litecoder_harbor.scaffolds.options import DEFAULT_TURN_CAP, ScaffoldFacts, ScaffoldOptions
+from litecoder_harbor.scaffolds.recording import recorded_endpoint
 
 
 class Terminus2Options(HarborTerminus2Options, ScaffoldOptions):
@@ -78,6 +80,10 @@ class Terminus2(ScaffoldFacts, HarborTerminus2):
     async def run(self, instruction: str, environment, context) -> None:
         self._loops = LoopDetector(self.options.loop_window)
         self._loop_reason = None
+        if isinstance(self._llm, LiteLLM):  # the attempt's id is known only now
+            self._llm._api_base = recorded_endpoint(
+                self.options.api_base, self.logs_dir, self.context_id, in_container=False
+            )
         try:
             await super().run(instruction, environment, context)
         except _LoopStop:

@@ -81,7 +81,7 @@ def test_sft_keeps_the_solved_trials_of_both_agents_and_counts_what_it_dropped(j
     assert stats["trials_read"] == 5 and stats["skipped"] == {}
     assert stats["filters"]["dropped"]["looping"] == 1
     assert stats["filters"]["dropped"]["solved"] == 1  # the wrong answer
-    assert stats["conversation_source"] == {"terminus-2 atif": 3}
+    assert stats["conversation_source"] == {"recorded": 2, "terminus-2 atif": 1}  # plain harbor run
     for row in rows:
         assert row["reward"] == 1.0 and row["scaffold"] == "terminus-2" and row["turns"] >= 2
         assert (
@@ -122,3 +122,29 @@ def test_world_model_and_rl_envs_come_from_the_same_jobs(jobs, tmp_path):
     assert sorted(p.name for p in (tmp_path / "rl" / "tasks").iterdir()) == sorted(
         r["name"] for r in index
     )
+
+
+@pytest.mark.parametrize("scaffold", ["terminus", "openhands", "claude_code"])
+def test_each_sft_row_is_a_conversation_the_teacher_received(scaffold, request, tmp_path):
+    """Under each scaffold, a curated row holds exactly what the model was sent (system prompt,
+    tools, every turn) plus its reply, as the scripted teacher logged it."""
+    from litecoder_harbor.collect.protocols import conversation
+
+    run = request.getfixturevalue(f"collected_{scaffold}")
+    stats = curate("sft", run.job_dir, tmp_path / "sft")
+    rows = load(tmp_path / "sft", tmp_path)
+    assert len(rows) == stats["filters"]["kept"] > 0
+    assert stats["conversation_source"] == {"recorded": len(rows)}
+    received = [
+        conversation(
+            "anthropic" if c["path"].endswith("/messages") else "openai", c["request"], c["reply"]
+        )
+        for c in run.calls
+    ]
+    for row in rows:
+        sent = [c for c in received if [m.model_dump() for m in c.messages] == row["messages"]]
+        assert sent, f"{row['trial']}: no request the teacher received matches the row"
+        assert json.loads(row["tools"]) == sent[0].tools
+        assert row["messages"][-1]["role"] == "assistant"
+    if scaffold != "terminus":  # the in-container scaffolds send a system prompt and tools
+        assert all(row["messages"][0]["role"] == "system" and row["tools"] != "[]" for row in rows)
