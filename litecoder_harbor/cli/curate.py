@@ -130,13 +130,23 @@ def sft(
     cache: Cache = None,
     license: License = "other",
     push_to_hub: Push = None,
+    mix: Annotated[
+        str | None,
+        typer.Option(
+            help="Resample the kept rows to these scaffold shares, e.g. "
+            "terminus-2=0.866,openhands=0.071,claude-code=0.063 (the paper's)."
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the draw when resampling to --mix.")] = 0,
 ) -> None:
     """One row per solved, clean trial: the conversation as its model saw it."""
+    from litecoder_harbor.collect import parse_mix
     from litecoder_harbor.curate import curate_sft
 
     options = _options(out, min_reward, max_tokens, tokenizer, secrets, loop_window,
                        keep_duplicates, decontaminate_against, cache, license, push_to_hub)  # fmt: skip
-    _show(curate_sft(job_dirs, options))
+    target = parse_mix(mix) if mix is not None else None
+    _show(curate_sft(job_dirs, options, mix=target, seed=seed))
 
 
 @curate_app.command("preference")

@@ -24,7 +24,7 @@ from litecoder_harbor.curate.rl_envs import (
     export_tasks_tree,
 )
 from litecoder_harbor.curate.run import CurateOptions, CurateResult
-from litecoder_harbor.curate.sft import SFT_SCHEMA, curate_sft
+from litecoder_harbor.curate.sft import SFT_SCHEMA, curate_sft, resample_to_mix
 from litecoder_harbor.curate.stats import table as stats_table
 from litecoder_harbor.curate.tokens import APPROX as DEFAULT_TOKENIZER
 from litecoder_harbor.curate.world_model import WORLD_MODEL_SCHEMA, curate_world_model
@@ -47,6 +47,7 @@ __all__ = [
     "curate_preference",
     "curate_rl_envs",
     "curate_sft",
+    "resample_to_mix",
     "curate_world_model",
     "default_cache_dir",
     "export_tasks_tree",

@@ -79,6 +79,8 @@ class PreferenceBuilder:
         default_factory=lambda: defaultdict(lambda: {"chosen": [], "rejected": []})
     )
 
+    kept_later: list[dict[str, Any]] = field(default_factory=list)
+
     def take(self, record: dict[str, Any]) -> tuple[bool, Iterable[dict[str, Any]]]:
         solved = record["reward"] is not None and record["reward"] >= self.min_reward
         chain = self.chosen_chain if solved else self.rejected_chain

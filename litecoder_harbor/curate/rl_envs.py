@@ -131,6 +131,8 @@ class RlEnvBuilder:
     _tasks: dict[str, Path] = field(default_factory=dict)
     _tally: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0]))
 
+    kept_later: list[dict[str, Any]] = field(default_factory=list)
+
     def take(self, record: dict[str, Any]) -> tuple[bool, Iterable[dict[str, Any]]]:
         if record["task_dir"] is None:
             self.dropped["task dir not on disk"] += 1

@@ -79,8 +79,12 @@ class Builder(Protocol):
     def take(self, record: dict[str, Any]) -> tuple[bool, Iterable[dict[str, Any]]]:
         """Whether the record passed the filters, and the rows made from it now."""
 
+    kept_later: list[dict[str, Any]]
+    """Records kept only once every record was seen (a resampled scaffold mix), filled by
+    `rest()`; the statistics count them then."""
+
     def rest(self) -> Iterable[dict[str, Any]]:
-        """Rows that need every record first (preference pairs)."""
+        """Rows that need every record first (preference pairs, a resampled mix)."""
 
     def filters(self) -> dict[str, Any]:
         """The filter counts for the statistics."""
@@ -117,6 +121,8 @@ def curate(
                 statistics.kept(item)
         for row in builder.rest():
             folder.add(row)
+        for record in builder.kept_later:
+            statistics.kept(record)
         if extra is not None:
             extra(folder)
         filters = builder.filters()

@@ -92,6 +92,8 @@ class WorldModelBuilder:
     tags: list[str] = field(default_factory=lambda: ["world-model"])
     schema: pa.Schema = WORLD_MODEL_SCHEMA
 
+    kept_later: list[dict[str, Any]] = field(default_factory=list)
+
     def take(self, record: dict[str, Any]) -> tuple[bool, Iterable[dict[str, Any]]]:
         kept = self.chain.check(record) is None
         return kept, world_model_rows(record, self.context_turns) if kept else []

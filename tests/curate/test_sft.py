@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pyarrow.parquet as pq
+from conftest import run_cli
 from support.harbor_jobs import (
     TERMINUS_PROMPT,
     terminus_trajectory,
@@ -15,7 +16,7 @@ from support.harbor_jobs import (
 
 import litecoder_harbor.curate.reading as reading
 from litecoder_harbor.chat import ChatMessage, Conversation, FunctionCall, ToolCall
-from litecoder_harbor.curate import SFT_SCHEMA, CurateOptions, curate_sft
+from litecoder_harbor.curate import SFT_SCHEMA, CurateOptions, curate_sft, resample_to_mix
 
 INSTRUCTION = "Repair the build in /app so that make succeeds."
 
@@ -127,3 +128,52 @@ def test_a_recorded_conversation_is_used_exactly_when_collect_left_one(tmp_path,
     assert [ChatMessage.model_validate(m) for m in row["messages"]] == recorded.messages
     assert json.loads(row["tools"]) == tools
     assert result.summary["conversation_source"] == {"recorded": 1}
+
+
+def mixed_job(tmp_path, terminus: int, claude_code: int) -> None:
+    task = write_task(tmp_path / "tasks", "build", INSTRUCTION)
+    for i in range(terminus):
+        write_trial(tmp_path / "jobs" / "job", f"build__t{i}", task=task,
+                    trajectory=terminus_trajectory(INSTRUCTION, [f"make -j{i}"]))  # fmt: skip
+    for i in range(claude_code):
+        write_trial(tmp_path / "jobs" / "job", f"build__c{i}", task=task, agent="claude-code",
+                    trajectory=tool_trajectory(INSTRUCTION, [f"make -j{i}"]))  # fmt: skip
+
+
+def test_resampling_keeps_the_largest_subset_with_the_target_shares():
+    records = [{"scaffold": "terminus-2", "i": i} for i in range(10)]
+    records += [{"scaffold": "openhands", "i": i} for i in range(4)]
+    picked = resample_to_mix(records, {"terminus-2": 0.8, "openhands": 0.2}, seed=0)
+    # terminus-2 limits: 10 / 0.8 = 12.5 rows at most -> 12, split 9.6 / 2.4 -> 10 / 2
+    assert [r["scaffold"] for r in picked].count("terminus-2") == 10
+    assert [r["scaffold"] for r in picked].count("openhands") == 2
+    assert picked == sorted(picked, key=records.index)  # reading order is kept
+    assert picked == resample_to_mix(records, {"terminus-2": 0.8, "openhands": 0.2}, seed=0)
+    draws = {
+        tuple(r["i"] for r in resample_to_mix(records, {"terminus-2": 0.8, "openhands": 0.2}, s))
+        for s in range(20)
+    }
+    assert len(draws) > 1  # the seed picks which rows
+    assert resample_to_mix(records, {"terminus-2": 0.5, "claude-code": 0.5}, seed=0) == []
+
+
+def test_curate_sft_mix_resamples_and_reports_what_it_left_out(tmp_path):
+    mixed_job(tmp_path, terminus=3, claude_code=1)
+    proc = run_cli("curate", "sft", str(tmp_path / "jobs"), "--out", str(tmp_path / "out"),
+                   "--mix", "terminus-2=0.5,claude-code=0.5", "--seed", "3")  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    rows = pq.read_table(tmp_path / "out" / "data").to_pylist()
+    assert sorted(r["scaffold"] for r in rows) == ["claude-code", "terminus-2"]
+    stats = json.loads((tmp_path / "out" / "stats.json").read_text())
+    assert stats["filters"]["kept"] == 2 and stats["filters"]["dropped"]["scaffold mix"] == 2
+    assert stats["rows"] == 2
+
+
+def test_curate_sft_mix_is_checked_before_reading(tmp_path):
+    mixed_job(tmp_path, terminus=1, claude_code=0)
+    proc = run_cli("curate", "sft", str(tmp_path / "jobs"), "--out", str(tmp_path / "out"),
+                   "--mix", "terminus-2=0.5,gpt=0.5")  # fmt: skip
+    assert proc.returncode == 2 and not (tmp_path / "out").exists()
+    assert proc.stderr.strip().splitlines() == [
+        "error: --mix: unknown scaffold 'gpt' (use terminus-2, openhands, claude-code)"
+    ]
