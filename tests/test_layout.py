@@ -6,6 +6,7 @@ from __future__ import annotations
 import ast
 import subprocess
 import sys
+from collections import Counter
 from pathlib import Path
 
 import litecoder_harbor
@@ -58,3 +59,10 @@ def test_the_checks_see_a_wrong_import(tmp_path):
     assert _imports(probe) == ["litecoder_harbor.validate.engine"]
     assert not _is_package("litecoder_harbor.validate.engine")
     assert _is_package("litecoder_harbor.validate")
+
+
+def test_test_modules_have_unique_names():
+    """pytest imports test modules by file name (no packages under tests/), so two modules of
+    one name in different folders stop the whole run at collection."""
+    names = Counter(path.name for path in Path(__file__).parent.rglob("test_*.py"))
+    assert not [name for name, count in names.items() if count > 1]
