@@ -46,16 +46,7 @@ def sft(
     resume: ResumeOption = False,
 ) -> None:
     """Supervised fine-tuning on multi-turn agent conversations (loss on assistant tokens)."""
-    from litecoder_harbor.train import load_recipe, train_sft
-
-    _quiet_libraries()
-    recipe = load_recipe(config, "sft", overrides or [])
-    if output_dir is not None:
-        check_output_folder(output_dir, "--output-dir")
-    result = train_sft(
-        recipe, config, dataset=dataset, output_dir=output_dir, resume=resume, log=log
-    )
-    _show(result, "loss")
+    _train("sft", config, overrides, dataset, output_dir, resume, metric="loss")
 
 
 @train_app.command("dmpo")
@@ -68,16 +59,27 @@ def dmpo(
     resume: ResumeOption = False,
 ) -> None:
     """Direct Multi-Turn Preference Optimization on preference pairs, from the SFT model."""
-    from litecoder_harbor.train import load_recipe, train_dmpo
+    _train("dmpo", config, overrides, dataset, output_dir, resume, metric="rewards/margins")
+
+
+def _train(
+    kind: str,
+    config: Path,
+    overrides: list[str] | None,
+    dataset: str | None,
+    output_dir: Path | None,
+    resume: bool,
+    metric: str,
+) -> None:
+    from litecoder_harbor.train import load_recipe, train_dmpo, train_sft
 
     _quiet_libraries()
-    recipe = load_recipe(config, "dmpo", overrides or [])
+    recipe = load_recipe(config, kind, overrides or [])
     if output_dir is not None:
         check_output_folder(output_dir, "--output-dir")
-    result = train_dmpo(
-        recipe, config, dataset=dataset, output_dir=output_dir, resume=resume, log=log
-    )
-    _show(result, "rewards/margins")
+    trainer = train_sft if kind == "sft" else train_dmpo
+    result = trainer(recipe, config, dataset=dataset, output_dir=output_dir, resume=resume, log=log)
+    _show(result, metric)
 
 
 @train_app.command("tiny-model")
