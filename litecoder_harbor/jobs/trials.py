@@ -169,14 +169,35 @@ async def _cancelled_by_sigterm[T](coroutine: Coroutine[Any, Any, T]) -> T:
     killed with its containers still up."""
     loop = asyncio.get_running_loop()
     task = asyncio.current_task()
+    on_sigint = signal.getsignal(signal.SIGINT)  # asyncio.Runner's: it cancels this task
     try:
-        loop.add_signal_handler(signal.SIGTERM, task.cancel, "SIGTERM")
+        loop.add_signal_handler(signal.SIGTERM, _quietly(task.cancel), "SIGTERM")
     except (NotImplementedError, RuntimeError, ValueError):  # not the main thread
         return await coroutine
+    if callable(on_sigint):
+        signal.signal(signal.SIGINT, _quietly(on_sigint))
     try:
         return await coroutine
     finally:
         loop.remove_signal_handler(signal.SIGTERM)
+        if callable(on_sigint):
+            signal.signal(signal.SIGINT, on_sigint)
+
+
+def _silence_cut_short_calls() -> None:
+    """Model calls a stop cuts short are collected during the clean-up; their "never awaited"
+    warnings would bury the one line that says what happened."""
+    warnings.filterwarnings("ignore", "coroutine .* was never awaited", RuntimeWarning)
+
+
+def _quietly[**P](stop: Callable[P, Any]) -> Callable[P, Any]:
+    """`stop` (a signal's action), silencing those warnings first: the clean-up starts now."""
+
+    def handler(*args: P.args, **kwargs: P.kwargs) -> Any:
+        _silence_cut_short_calls()
+        return stop(*args, **kwargs)
+
+    return handler
 
 
 def run_in_loop[T](coroutine: Coroutine[Any, Any, T]) -> T:
@@ -193,9 +214,7 @@ def run_in_loop[T](coroutine: Coroutine[Any, Any, T]) -> T:
     try:
         return _loop_runner.run(_cancelled_by_sigterm(coroutine))
     except (asyncio.CancelledError, KeyboardInterrupt) as stop:
-        # Model calls cut short by the cancellation are collected later; their "never
-        # awaited" warnings would bury the one line that says what happened.
-        warnings.filterwarnings("ignore", "coroutine .* was never awaited", RuntimeWarning)
+        _silence_cut_short_calls()
         signum = signal.SIGINT if isinstance(stop, KeyboardInterrupt) else signal.SIGTERM
         raise Interrupted(signum) from None
 
