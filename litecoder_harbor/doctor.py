@@ -12,7 +12,12 @@ from importlib.metadata import PackageNotFoundError, version
 
 import httpx
 
-from litecoder_harbor.containers.daemon import compose_version, docker_client, engine_version
+from litecoder_harbor.containers.daemon import (
+    DOCKER,
+    compose_version,
+    engine_version,
+    local_engine,
+)
 from litecoder_harbor.containers.images import image_origin, required_base_images
 from litecoder_harbor.errors import LitecoderError
 
@@ -58,38 +63,39 @@ def _from(name: str, probe: Callable[[], str]) -> Check:
         return Check(name, "fail", exc.message, exc.hint or "")
 
 
-def _base_images() -> list[Check]:
-    checks = []
+def _base_images(engine: str) -> list[Check]:
+    checks, ensure = [], f"litecoder images ensure --env {engine}"
     for tag in required_base_images():
         try:
-            origin = image_origin(tag)
+            origin = image_origin(tag, engine)
         except LitecoderError:
             checks.append(
-                Check(f"image {tag}", "fail", "engine unreachable", "start the Docker engine first")
+                Check(
+                    f"image {tag}", "fail", "engine unreachable", f"start the {engine} engine first"
+                )
             )
             continue
         if origin is None:
-            checks.append(Check(f"image {tag}", "fail", "missing", "litecoder images ensure"))
+            checks.append(Check(f"image {tag}", "fail", "missing", ensure))
         else:
             checks.append(Check(f"image {tag}", "ok", origin))
     return checks
 
 
-def _layer_cache() -> Check:
+def _layer_cache(engine: str) -> Check:
     from litecoder_harbor.containers.images import layer_cache_tag
     from litecoder_harbor.tasks.conventions import Domain
 
     try:
-        have = {tag for image in docker_client().images.list() for tag in image.tags}
+        missing = [d.value for d in Domain if image_origin(layer_cache_tag(d), engine) is None]
     except LitecoderError:
         return Check("domain layer cache", "warn", "engine unreachable", required=False)
-    missing = [d.value for d in Domain if layer_cache_tag(d) not in have]
     if not missing:
         return Check(
             "domain layer cache", "ok", f"{len(Domain)}/{len(Domain)} domains", required=False
         )
     detail = f"{len(Domain) - len(missing)}/{len(Domain)} domains (missing: {', '.join(missing)})"
-    fix = "litecoder images ensure (otherwise every trial reinstalls its domain's packages)"
+    fix = f"litecoder images ensure --env {engine} (otherwise every build reinstalls its domain's packages)"
     return Check("domain layer cache", "warn", detail, fix, required=False)
 
 
@@ -145,14 +151,17 @@ def _llm_endpoint() -> Check:
         )
 
 
-def run_checks() -> list[Check]:
+def run_checks(engine: str = DOCKER) -> list[Check]:
+    """The checks for trials on the local `engine` (docker or podman)."""
+    local_engine(engine)
+    compose = "Docker Compose plugin" if engine == DOCKER else "Podman compose frontend"
     return [
         _python(),
         _harbor(),
-        _from("Docker engine", engine_version),
-        _from("Docker Compose plugin", compose_version),
-        *_base_images(),
-        _layer_cache(),
+        _from(f"{engine.capitalize()} engine", lambda: engine_version(engine)),
+        _from(compose, lambda: compose_version(engine)),
+        *_base_images(engine),
+        _layer_cache(engine),
         _gpu(),
         _llm_endpoint(),
     ]

@@ -54,10 +54,10 @@ def bare_task(folder: Path, name: str = "bare", reward: int = 0) -> Path:
 @pytest.fixture(scope="session")
 def docker_ready():
     """The Docker engine, Compose plugin and base images; tests that use it fail without them."""
-    from litecoder_harbor.containers.daemon import require_docker
+    from litecoder_harbor.containers.daemon import require_engine
     from litecoder_harbor.containers.images import ensure_image, required_base_images
 
-    require_docker()
+    require_engine()
     for tag in required_base_images():
         ensure_image(tag)
 

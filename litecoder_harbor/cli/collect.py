@@ -64,14 +64,14 @@ def collect(
         load_collect_config,
         summary_table,
     )
-    from litecoder_harbor.containers.daemon import require_docker
+    from litecoder_harbor.containers.daemon import require_engine
     from litecoder_harbor.jobs import EnvironmentSpec, run_in_loop
 
     config_path = config or default_config_path()
     loaded = load_collect_config(config_path, mix=mix, seed=seed)
     environment = EnvironmentSpec.parse(env)
-    if environment.is_docker:
-        require_docker()
+    if environment.local_engine:
+        require_engine(environment.local_engine)
     summary = run_in_loop(
         collect_async(
             tasks,

@@ -10,15 +10,19 @@ from litecoder_harbor.cli.output import console, log, one_line_errors, shown
 
 STATUS_STYLE = {"ok": "[green]ok  [/]", "warn": "[yellow]warn[/]", "fail": "[red]FAIL[/]"}
 
+LocalEngineOption = Annotated[
+    str, typer.Option("--env", help="The local engine: docker or podman.")
+]
+
 images_app = typer.Typer(help="Base images the task templates build on.", no_args_is_help=True)
 
 
 @one_line_errors
-def doctor() -> None:
+def doctor(env: LocalEngineOption = "docker") -> None:
     """Check every prerequisite; exit non-zero when a required one is missing."""
     from litecoder_harbor.doctor import run_checks
 
-    checks = run_checks()
+    checks = run_checks(env)
     width = max(len(check.name) for check in checks)
     for check in checks:
         fix = f"  [bold]fix:[/] {check.fix}" if check.fix and check.status != "ok" else ""
@@ -33,9 +37,14 @@ def doctor() -> None:
 @one_line_errors
 def images_ensure(
     quiet: Annotated[bool, typer.Option(help="Print only what changed.")] = False,
+    env: LocalEngineOption = "docker",
+    layers: Annotated[
+        bool, typer.Option(help="Also cache every domain's shared layers (slow the first time).")
+    ] = True,
 ) -> None:
-    """Make the templates' base images available (present, pulled, or built offline) and
-    cache every domain's shared layers."""
+    """Make the templates' base images available (present, copied from Docker, pulled, or
+    built offline) and cache every domain's shared layers."""
+    from litecoder_harbor.containers.daemon import local_engine
     from litecoder_harbor.containers.images import (
         ensure_image,
         required_base_images,
@@ -43,10 +52,13 @@ def images_ensure(
     )
     from litecoder_harbor.tasks.conventions import Domain
 
+    local_engine(env)
     for tag in required_base_images():
-        outcome = ensure_image(tag, log=log)
+        outcome = ensure_image(tag, log=log, engine=env)
         if outcome != "present" or not quiet:
             console.print(f"{tag}: {outcome}")
-    built = warm_layer_cache(list(Domain), log=log)
+    if not layers:
+        return
+    built = warm_layer_cache(list(Domain), log=log, engine=env)
     if built or not quiet:
         console.print(f"domain layer cache: {len(built)} built, {len(Domain) - len(built)} present")

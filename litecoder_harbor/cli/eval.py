@@ -156,7 +156,7 @@ def run(
 
 
 def _run_harbor(choice, model, api_base, serve, agent, kwargs, settings, out, env) -> None:
-    from litecoder_harbor.containers.daemon import require_docker
+    from litecoder_harbor.containers.daemon import require_engine
     from litecoder_harbor.eval import (
         agent_spec,
         build_report,
@@ -169,8 +169,8 @@ def _run_harbor(choice, model, api_base, serve, agent, kwargs, settings, out, en
 
     agent_spec(agent, model or "openai/served", api_base, kwargs)  # an unknown agent: now
     environment = EnvironmentSpec.parse(env)
-    if environment.is_docker:
-        require_docker()
+    if environment.local_engine:
+        require_engine(environment.local_engine)
     server = served(serve, out / "serve", log=log) if serve else contextlib.nullcontext()
     with server as model_server:
         if model_server is not None:

@@ -1,7 +1,8 @@
-"""Images on the local Docker engine: the base images tasks build on, each domain's shared
-layers, and the one image per task that validation builds and every probe starts from.
+"""Images on a local engine (Docker or Podman): the base images tasks build on, each domain's
+shared layers, and the one image per task that validation builds and every probe starts from.
 
-Base images: present, pulled, or made locally without a registry.
+Base images: present, copied from the Docker engine (on Podman), pulled, or made locally
+without a registry.
 
 Generated Dockerfiles start `FROM debian:bookworm-slim`, so they build on any Docker host that
 can pull from Docker Hub. Where no registry is reachable, an equivalent image is made from
@@ -28,7 +29,7 @@ from docker.errors import APIError, BuildError, ImageNotFound
 from harbor.models.task.config import TaskConfig
 from pydantic import BaseModel
 
-from litecoder_harbor.containers.daemon import docker_client, require_docker
+from litecoder_harbor.containers.daemon import DOCKER, PODMAN, docker_client, require_engine
 from litecoder_harbor.errors import LitecoderError
 from litecoder_harbor.jobs.environment import EnvironmentSpec
 from litecoder_harbor.tasks.conventions import BASE_IMAGE, Domain, dockerfile_prefix
@@ -50,10 +51,10 @@ def required_base_images() -> list[str]:
     return [BASE_IMAGE]
 
 
-def image_origin(tag: str) -> str | None:
-    """None if the engine lacks `tag`; else 'local build' or 'registry'."""
+def image_origin(tag: str, engine: str = DOCKER) -> str | None:
+    """None if `engine` lacks `tag`; else 'local build' or 'registry'."""
     try:
-        image = docker_client().images.get(tag)
+        image = docker_client(engine).images.get(tag)
     except ImageNotFound:
         return None
     labels = image.attrs.get("Config", {}).get("Labels") or {}
@@ -74,7 +75,7 @@ def debian_mirror(apt_dir: Path = Path("/etc/apt")) -> str:
     return DEFAULT_DEBIAN_MIRROR
 
 
-def build_debian_image(tag: str, log: Callable[[str], None] = print) -> None:
+def build_debian_image(tag: str, log: Callable[[str], None] = print, engine: str = DOCKER) -> None:
     """Make `debian:<suite>[-slim]` locally: debootstrap minbase + host CA bundle + docker import."""
     match = _DEBIAN_TAG.match(tag)
     if not match:
@@ -121,27 +122,42 @@ def build_debian_image(tag: str, log: Callable[[str], None] = print) -> None:
             ["tar", "--numeric-owner", "-C", rootfs, "-c", "."], stdout=subprocess.PIPE
         )
         try:
-            docker_client().api.import_image_from_stream(
+            docker_client(engine).api.import_image_from_stream(
                 tar.stdout, repository=repository, tag=version, changes=changes
             )
         finally:
             tar.stdout.close()
             tar.wait()
-    if image_origin(tag) is None:
-        raise LitecoderError(f"docker import of {tag} did not produce the image")
+    if image_origin(tag, engine) is None:
+        raise LitecoderError(f"{engine} import of {tag} did not produce the image")
 
 
-def ensure_image(tag: str, log: Callable[[str], None] = print) -> str:
-    """Make `tag` available to the engine; returns 'present', 'pulled' or 'built'."""
-    if image_origin(tag) is not None:
+def ensure_image(tag: str, log: Callable[[str], None] = print, engine: str = DOCKER) -> str:
+    """Make `tag` available to `engine`; returns 'present', 'copied', 'pulled' or 'built'.
+
+    Podman first takes the Docker engine's copy when there is one: the same bits on both
+    engines, so both run the same tasks on the same base."""
+    if image_origin(tag, engine) is not None:
         return "present"
+    if engine == PODMAN and _copy_from_docker(tag, engine):
+        return "copied"
     try:
-        docker_client().images.pull(tag)
+        docker_client(engine).images.pull(tag)
         return "pulled"
     except APIError as exc:
         log(f"cannot pull {tag}: {(exc.explanation or str(exc)).splitlines()[0][:160]}")
-    build_debian_image(tag, log)
+    build_debian_image(tag, log, engine)
     return "built"
+
+
+def _copy_from_docker(tag: str, engine: str) -> bool:
+    """`docker save tag | <engine> load`; False when no Docker engine here has `tag`."""
+    try:
+        image = docker_client(DOCKER).images.get(tag)
+    except (LitecoderError, ImageNotFound):
+        return False
+    docker_client(engine).images.load(image.save(named=True))
+    return image_origin(tag, engine) is not None
 
 
 LAYER_REPOSITORY = "litecoder-layers"
@@ -152,7 +168,9 @@ def layer_cache_tag(domain: Domain) -> str:
     return f"{LAYER_REPOSITORY}/{domain.value}:{digest}"
 
 
-def warm_layer_cache(domains: list[Domain], log: Callable[[str], None] = print) -> list[str]:
+def warm_layer_cache(
+    domains: list[Domain], log: Callable[[str], None] = print, engine: str = DOCKER
+) -> list[str]:
     """Build each domain's shared Dockerfile prefix once and keep it tagged.
 
     Harbor removes a trial's image when the trial ends (`compose down --rmi local`). Without
@@ -161,7 +179,7 @@ def warm_layer_cache(domains: list[Domain], log: Callable[[str], None] = print) 
     those layers — and the legacy builder's cache — alive. Tasks never reference these tags;
     they still build from the base image on any host. Returns the tags it built.
     """
-    client, built = docker_client(), []
+    client, built = docker_client(engine), []
     for domain in domains:
         tag = layer_cache_tag(domain)
         try:
@@ -190,11 +208,11 @@ class BuildResult(BaseModel):
     error: str | None = None
 
 
-def build_image(task_dir: Path, tag: str) -> BuildResult:
+def build_image(task_dir: Path, tag: str, engine: str = DOCKER) -> BuildResult:
     """Build the task's environment/ as `tag`; a failure keeps the last lines of the build log."""
     started = time.monotonic()
     try:
-        docker_client().images.build(
+        docker_client(engine).images.build(
             path=str(task_dir / "environment"), tag=tag, rm=True, pull=False, forcerm=True
         )
     except BuildError as exc:
@@ -223,9 +241,9 @@ def copy_pointing_at_image(task_dir: Path, image: str, root: Path) -> Path:
     return copy
 
 
-def remove_images(tags: list[str]) -> None:
+def remove_images(tags: list[str], engine: str = DOCKER) -> None:
     """Remove these image tags; one already gone is no error."""
-    client = docker_client() if tags else None
+    client = docker_client(engine) if tags else None
     for tag in tags:
         with contextlib.suppress(APIError):
             client.images.remove(tag, noprune=False)
@@ -235,11 +253,13 @@ def ensure_engine(
     environment: EnvironmentSpec, domains: list[Domain], log: Callable[[str], None] = print
 ) -> None:
     """Everything trials on `environment` need from this host, checked (and made) before a
-    single file is written: on Docker the engine and Compose plugin, the base images, and the
-    shared layers of `domains`. Other environment types need nothing here."""
-    if not environment.is_docker:
+    single file is written: on a local engine (Docker, Podman) the engine and its Compose
+    frontend, the base images, and the shared layers of `domains`. Other environment types
+    need nothing here."""
+    engine = environment.local_engine
+    if engine is None:
         return
-    require_docker()
+    require_engine(engine)
     for tag in required_base_images():
-        ensure_image(tag, log=log)
-    warm_layer_cache(sorted(set(domains)), log=log)
+        ensure_image(tag, log=log, engine=engine)
+    warm_layer_cache(sorted(set(domains)), log=log, engine=engine)

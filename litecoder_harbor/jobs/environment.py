@@ -37,6 +37,13 @@ class EnvironmentSpec(BaseModel):
     def is_docker(self) -> bool:
         return self.name == EnvironmentType.DOCKER.value
 
+    @property
+    def local_engine(self) -> str | None:
+        """`docker` or `podman` when the trials run on this host's engine, where images can be
+        built ahead and shared; None for cloud types and import paths."""
+        local = (EnvironmentType.DOCKER.value, EnvironmentType.PODMAN.value)
+        return self.name if self.name in local else None
+
     def with_settings(self, settings: dict[str, Any]) -> EnvironmentSpec:
         return self.model_copy(update={"settings": {**self.settings, **settings}})
 

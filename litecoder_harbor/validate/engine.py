@@ -5,8 +5,8 @@ score 0), the oracle twice in one container where the task declares itself idemp
 still score 1), and the attack battery (every attack must score 0); then a verdict
 (`report.judge`).
 
-On Docker each image is built once and every probe of the task starts from it (Harbor's
-prebuilt-image path), all probes of all tasks running as one concurrent Harbor job. Other
+On a local engine (Docker, Podman) each image is built once and every probe of the task
+starts from it (Harbor's prebuilt-image path), all probes of all tasks running as one concurrent Harbor job. Other
 environment types run the same probes, each trial building as that environment does.
 """
 
@@ -192,7 +192,8 @@ async def _execute(to_run, reports, agents, environment, job_dir, n_concurrent, 
         ):
             reports[by_run_dir[outcome.task_dir]].probes.append(_result(probe, outcome))
     finally:
-        remove_images(images)
+        if images:
+            remove_images(images, environment.local_engine)
     for path in to_run:
         reports[path].probes.sort(key=lambda p: (p.probe.startswith("attack:"), p.probe))
         judge(reports[path])
@@ -212,16 +213,18 @@ def _drop_errored_trials(job_dir: Path) -> None:
 def _prepare(
     loadable, reports, environment, job_dir, n_concurrent, log
 ) -> tuple[dict[Path, Path], list[str]]:
-    """On Docker, build every image once and point probe copies of the tasks at it."""
+    """On a local engine, build every image once and point probe copies of the tasks at it."""
     run_dirs, images = {p: p for p in loadable}, []
-    if not environment.is_docker:
+    engine = environment.local_engine
+    if engine is None:
         return run_dirs, images
     to_build = [p for p in loadable if _needs_build(p)]
     log(f"building {len(to_build)} image(s), once each")
     suffix = job_dir.name.rsplit("-", 1)[-1]
     with ThreadPoolExecutor(max_workers=max(1, min(4, n_concurrent))) as pool:
         builds = pool.map(
-            lambda p: build_image(p, f"{PROBE_IMAGE_REPOSITORY}/{p.name}:{suffix}"), to_build
+            lambda p: build_image(p, f"{PROBE_IMAGE_REPOSITORY}/{p.name}:{suffix}", engine),
+            to_build,
         )
         for path, build in zip(to_build, builds, strict=True):
             reports[path].build = build
