@@ -95,13 +95,6 @@ async def collect_async(
     agents = {s: agent_for(config, s, model, api_base) for s in scaffolds}
     for scaffold in scaffolds:
         check_model_access(agents[scaffold].model or model, api_base, [scaffold], log)
-    in_containers = [s for s in scaffolds if scaffold_class(s).CALLS_MODEL_FROM_CONTAINER]
-    if api_base and in_containers and environment.local_engine not in (None, "docker"):
-        raise LitecoderError(
-            f"--env {environment.name}: {', '.join(in_containers)} call --api-base from inside "
-            "the container through the recording proxy, which listens on Docker's bridge",
-            hint="run those scaffolds with --env docker; Terminus-2 runs on any environment",
-        )
 
     out.mkdir(parents=True, exist_ok=True)
     environments = {
@@ -126,12 +119,10 @@ async def collect_async(
         disable=console is None,
     )
     ended: set[str] = set()  # a retried trial ends once per attempt, under the same name
-    with (
-        progress,
-        recording_requests(
-            api_base, out, for_containers=environment.is_docker and bool(in_containers)
-        ),
-    ):
+    in_containers = environment.is_docker and any(
+        scaffold_class(s).CALLS_MODEL_FROM_CONTAINER for s in scaffolds
+    )
+    with progress, recording_requests(api_base, out, for_containers=in_containers):
         for scaffold in scaffolds:
             trials = by_scaffold[scaffold]
             bar = progress.add_task(

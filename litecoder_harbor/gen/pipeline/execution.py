@@ -21,7 +21,7 @@ from typing import Literal
 from harbor.agents.options import AgentOptions
 from pydantic import BaseModel, Field
 
-from litecoder_harbor.containers.daemon import docker_client
+from litecoder_harbor.containers.daemon import DOCKER, docker_client
 from litecoder_harbor.containers.images import (
     BuildResult,
     build_image,
@@ -109,10 +109,10 @@ def _tar_folder(folder: Path, arcname: str) -> bytes:
     return data.getvalue()
 
 
-def _run_in_image(image: str, task_dir: Path, timeout: float) -> SolutionRun:
+def _run_in_image(image: str, task_dir: Path, timeout: float, engine: str) -> SolutionRun:
     from requests.exceptions import ConnectionError, ReadTimeout
 
-    client = docker_client()
+    client = docker_client(engine)
     container = client.containers.create(image, ["bash", "/solution/solve.sh"])
     try:
         container.put_archive("/", _tar_folder(task_dir / "solution", "solution"))
@@ -140,22 +140,23 @@ class Execution:
         self.n_concurrent = n_concurrent
         self._harbor = asyncio.Lock()
         self.images: set[str] = set()
+        self.engine = environment.local_engine or DOCKER  # where drafts are built and run
 
     async def build(self, task_dir: Path) -> BuildResult:
         """Build environment/; cheap again for an unchanged one (tag and layers cached)."""
-        result = await asyncio.to_thread(build_image, task_dir, image_tag(task_dir))
+        result = await asyncio.to_thread(build_image, task_dir, image_tag(task_dir), self.engine)
         if result.image:
             self.images.add(result.image)
         return result
 
     def remove_images(self) -> None:
         """The images this run built; their layers stay in the cache for the next builds."""
-        remove_images(sorted(self.images))
+        remove_images(sorted(self.images), self.engine)
         self.images.clear()
 
     async def run_solution(self, task_dir: Path, image: str, timeout: float) -> SolutionRun:
         """solution/solve.sh in a fresh container of `image`, never on the host."""
-        return await asyncio.to_thread(_run_in_image, image, task_dir, timeout)
+        return await asyncio.to_thread(_run_in_image, image, task_dir, timeout, self.engine)
 
     async def validate(self, task_dir: Path) -> TaskReport:
         async with self._harbor:
