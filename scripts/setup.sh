@@ -3,7 +3,10 @@
 #   1. a Python >= 3.12 virtualenv at .venv with the package, its dev tools and the `train` extra;
 #   2. a working Docker engine with the Compose v2 plugin (installed and started when missing
 #      on Debian as root);
-#   3. the base images the task templates build on (made offline when they cannot be pulled).
+#   3. the base images the task templates build on (made offline when they cannot be pulled);
+#   4. with LITECODER_ENGINES=docker,podman (comma-separated; default: docker), Podman too:
+#      Debian's podman, a podman-compose Harbor can drive, its Docker-compatible API socket,
+#      and the base images (copied from the Docker engine when it has them).
 # Each step checks before it acts, so a second run with everything in place takes seconds.
 set -euo pipefail
 
@@ -13,10 +16,17 @@ STAMP="$VENV/.litecoder-setup"
 export HARBOR_TELEMETRY="${HARBOR_TELEMETRY:-0}"
 export LITELLM_LOCAL_MODEL_COST_MAP="${LITELLM_LOCAL_MODEL_COST_MAP:-True}"
 
+ENGINES="${LITECODER_ENGINES:-docker}"
+
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 die() { printf '\033[1;31m[setup] error:\033[0m %s\n' "$*" >&2; exit 1; }
 is_root() { [ "$(id -u)" = 0 ]; }
 is_debian() { [ -f /etc/debian_version ] && command -v apt-get >/dev/null; }
+apt_install() {
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q "$@" >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q "$@" >/dev/null; }
+}
+
 
 python_ok() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; }
 
@@ -88,8 +98,7 @@ setup_docker() {
         if ! command -v dockerd >/dev/null; then
             is_debian && is_root || die "no Docker engine. Install Docker (https://docs.docker.com/engine/install/) and start it, then rerun."
             say "installing Debian's docker.io"
-            export DEBIAN_FRONTEND=noninteractive
-            apt-get install -y -q docker.io >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q docker.io >/dev/null; }
+            apt_install docker.io
         fi
         if ! docker_ok; then
             is_root || die "the Docker engine is installed but not running, and starting it needs root: run 'sudo systemctl start docker' (or 'sudo dockerd &')."
@@ -115,13 +124,74 @@ setup_images() {
     # `litecoder images ensure` knows which images the templates need; it pulls them, or builds
     # them offline with debootstrap when no registry can be reached.
     if ! command -v debootstrap >/dev/null && is_debian && is_root; then
-        apt-get install -y -q debootstrap >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q debootstrap >/dev/null; }
+        apt_install debootstrap
     fi
     "$VENV/bin/litecoder" images ensure --quiet
 }
 
+podman_api_ok() { podman --remote info >/dev/null 2>&1; }
+
+setup_podman() {
+    if ! command -v podman >/dev/null; then
+        is_debian && is_root || die "no Podman. Install it (Debian: apt-get install podman), then rerun."
+        say "installing Debian's podman"
+        apt_install podman
+    fi
+    # Rootful Podman raises containers' open-files limit to 1048576; where this process may not
+    # (a container's own hard limit is lower), every container fails to start ("error setting
+    # rlimit"). Declare limits it can set, only when no containers.conf says otherwise.
+    local conf=/etc/containers/containers.conf hard
+    hard="$(ulimit -Hn)"
+    if is_root && [ ! -e "$conf" ] && [ "$hard" != unlimited ] && [ "$hard" -lt 1048576 ]; then
+        say "writing $conf: container open-files limit $hard (this host's hard limit)"
+        cat >"$conf" <<EOF
+[containers]
+# Written by scripts/setup.sh: Podman's defaults exceed the limits this host lets a process set.
+default_ulimits = ["nofile=$hard:$hard", "nproc=32768:32768"]
+EOF
+    fi
+    podman info >/dev/null 2>&1 || die "podman does not work here: $(podman info 2>&1 | tail -n 1)"
+    # Harbor drives `podman compose` (Podman >= 4.7) or else podman-compose; Debian 12's 1.0.3
+    # lacks options Harbor passes, so take PyPI's.
+    if ! podman compose version >/dev/null 2>&1 \
+        && ! { podman-compose version 2>/dev/null | grep -qE 'podman-compose version (1\.([1-9]|[1-9][0-9])|[2-9])'; }; then
+        say "installing podman-compose (PyPI) and linking it onto PATH"
+        "$VENV/bin/python" -m pip install -q 'podman-compose>=1.1' >"$VENV/install-podman-compose.log" 2>&1 \
+            || die "pip install podman-compose failed; see $VENV/install-podman-compose.log"
+        local dir=/usr/local/bin
+        is_root || dir="$HOME/.local/bin"
+        mkdir -p "$dir"
+        ln -sf "$VENV/bin/podman-compose" "$dir/podman-compose"
+        command -v podman-compose >/dev/null || die "podman-compose is in $dir, which is not on PATH"
+    fi
+    # litecoder builds, copies and removes images through Podman's Docker-compatible API.
+    if ! podman_api_ok; then
+        local log=/var/log/litecoder-podman.log
+        is_root || log="$HOME/.litecoder-podman.log"
+        if [ -d /run/systemd/system ] && systemctl start podman.socket 2>/dev/null && podman_api_ok; then :
+        else
+            say "starting Podman's API service; log: $log"
+            nohup podman system service --time=0 >"$log" 2>&1 &
+            for _ in $(seq 1 20); do podman_api_ok && break; sleep 0.5; done
+            podman_api_ok || die "podman system service did not start; see $log"
+        fi
+    fi
+    # The domain layer cache is left out: building it takes minutes, and validation works
+    # without it (`litecoder images ensure --env podman` builds it).
+    "$VENV/bin/litecoder" images ensure --env podman --no-layers --quiet
+}
+
+for engine in ${ENGINES//,/ }; do
+    case "$engine" in docker | podman) ;; *) die "LITECODER_ENGINES: unknown engine '$engine' (use docker, podman, or both: docker,podman)" ;; esac
+done
+
 t0=$SECONDS
 setup_venv
-setup_docker
-setup_images
+if [[ ",$ENGINES," == *,docker,* ]]; then
+    setup_docker
+    setup_images
+fi
+if [[ ",$ENGINES," == *,podman,* ]]; then
+    setup_podman
+fi
 say "ready in $((SECONDS - t0)) s"
