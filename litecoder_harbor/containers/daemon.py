@@ -58,7 +58,11 @@ def podman_socket() -> str:
     if os.environ.get("CONTAINER_HOST"):
         return os.environ["CONTAINER_HOST"]
     if shutil.which("podman") is None:
-        raise LitecoderError("podman is not on PATH", hint=START_HINT[PODMAN])
+        raise LitecoderError(
+            "podman is not on PATH",
+            hint="install it (Debian: apt-get install podman), or run "
+            "`LITECODER_ENGINES=docker,podman scripts/setup.sh`",
+        )
     proc = subprocess.run(
         ["podman", "info", "--format", "{{.Host.RemoteSocket.Path}}"],
         capture_output=True,

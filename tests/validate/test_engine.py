@@ -9,6 +9,7 @@ engine run (one Harbor job) judges them all.
 from pathlib import Path
 
 import pytest
+from conftest import run_cli
 from harbor.models.task.config import PackageInfo, TaskConfig
 
 from litecoder_harbor.tasks.model import TaskDraft, TaskFile
@@ -207,3 +208,39 @@ def test_unnamed_test_path_flags_only_what_an_agent_cannot_discover(
     findings = check_instruction_paths(tmp_path)
     assert [f.message.split()[2].rstrip(",") for f in findings] == warned
     assert all(f.rule == "unnamed-test-path" and f.file == "tests/check.py" for f in findings)
+
+
+PODMAN_SAMPLE = ("sound", "junk")  # one the battery cannot beat, one it beats
+
+
+@pytest.fixture(scope="module")
+def podman_report(tmp_path_factory) -> ValidationReport:
+    """A sample of the same tasks validated on Podman as a user runs it."""
+    out = tmp_path_factory.mktemp("podman")
+    write_tasks([DRAFTS[name][0] for name in PODMAN_SAMPLE], out / "tasks")
+    proc = run_cli(
+        "validate", str(out / "tasks"), "--env", "podman", "--jobs-dir", str(out / "jobs"),
+        "--report", str(out / "report.json"), "--keep-going",
+    )  # fmt: skip
+    assert proc.returncode == 0, proc.stderr
+    return ValidationReport.model_validate_json((out / "report.json").read_text())
+
+
+@pytest.mark.docker
+@pytest.mark.podman
+def test_podman_gives_the_docker_verdicts_probe_by_probe(report, podman_report):
+    from litecoder_harbor.containers.daemon import PODMAN, docker_client
+
+    def by_probe(result: ValidationReport) -> dict:
+        return {
+            t.task: (t.verdict, {p.probe: (p.reward, p.exception) for p in t.probes})
+            for t in result.tasks
+            if t.task in PODMAN_SAMPLE
+        }
+
+    assert podman_report.environment == "podman"
+    assert by_probe(podman_report) == by_probe(report)
+    podman = docker_client(PODMAN)
+    left = [c.name for c in podman.containers.list(all=True) if c.name.startswith(PODMAN_SAMPLE)]
+    probe_images = [t for i in podman.images.list() for t in i.tags if "litecoder-probe/" in t]
+    assert not left and not probe_images, (left, probe_images)
