@@ -210,7 +210,7 @@ def test_unnamed_test_path_flags_only_what_an_agent_cannot_discover(
     assert all(f.rule == "unnamed-test-path" and f.file == "tests/check.py" for f in findings)
 
 
-PODMAN_SAMPLE = ("sound", "junk")  # one the battery cannot beat, one it beats
+PODMAN_SAMPLE = ("junk",)  # two attacks beat it, the rest score 0: both outcomes, per probe
 
 
 @pytest.fixture(scope="module")
