@@ -6,8 +6,9 @@ still score 1), and the attack battery (every attack must score 0); then a verdi
 (`report.judge`).
 
 On a local engine (Docker, Podman) each image is built once and every probe of the task
-starts from it (Harbor's prebuilt-image path), all probes of all tasks running as one concurrent Harbor job. Other
-environment types run the same probes, each trial building as that environment does.
+starts from it (Harbor's prebuilt-image path), all probes of all tasks running as one
+concurrent Harbor job. Other environment types run the same probes, each trial building as
+that environment does.
 """
 
 from __future__ import annotations
