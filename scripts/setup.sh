@@ -27,7 +27,6 @@ apt_install() {
     apt-get install -y -q "$@" >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q "$@" >/dev/null; }
 }
 
-
 python_ok() { "$1" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1; }
 
 find_python() {
@@ -139,7 +138,8 @@ setup_podman() {
     fi
     # Rootful Podman raises containers' open-files limit to 1048576; where this process may not
     # (a container's own hard limit is lower), every container fails to start ("error setting
-    # rlimit"). Declare limits it can set, only when no containers.conf says otherwise.
+    # rlimit"). Declare limits it can set, only when no containers.conf says otherwise; nproc
+    # too, at Podman's own default: with only nofile declared, containers failed on nproc here.
     local conf=/etc/containers/containers.conf hard
     hard="$(ulimit -Hn)"
     if is_root && [ ! -e "$conf" ] && [ "$hard" != unlimited ] && [ "$hard" -lt 1048576 ]; then
