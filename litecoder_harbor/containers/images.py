@@ -117,13 +117,13 @@ def build_debian_image(tag: str, log: Callable[[str], None] = print, engine: str
         ]
         if HOST_CA_BUNDLE.exists():
             changes += [f"ENV {name}=/etc/ssl/certs/ca-certificates.crt" for name in _CA_ENV]
-        repository, _, version = tag.partition(":")
         tar = subprocess.Popen(
             ["tar", "--numeric-owner", "-C", rootfs, "-c", "."], stdout=subprocess.PIPE
         )
         try:
+            # The tag goes inside `repo` (the API allows it): Podman ignores a separate `tag`.
             docker_client(engine).api.import_image_from_stream(
-                tar.stdout, repository=repository, tag=version, changes=changes
+                tar.stdout, repository=tag, changes=changes
             )
         finally:
             tar.stdout.close()
