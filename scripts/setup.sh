@@ -17,6 +17,17 @@ export HARBOR_TELEMETRY="${HARBOR_TELEMETRY:-0}"
 export LITELLM_LOCAL_MODEL_COST_MAP="${LITELLM_LOCAL_MODEL_COST_MAP:-True}"
 
 ENGINES="${LITECODER_ENGINES:-docker}"
+# Run directly, `scripts/setup.sh --env podman` (or `--env docker,podman`) names the engines too.
+if [[ "${BASH_SOURCE[0]}" == "$0" ]]; then
+    while [ $# -gt 0 ]; do
+        case "$1" in
+            --env) [ $# -ge 2 ] || { echo "[setup] error: --env needs a value (docker, podman or docker,podman)" >&2; exit 2; }
+                ENGINES="$2"; shift 2 ;;
+            --env=*) ENGINES="${1#--env=}"; shift ;;
+            *) echo "[setup] error: unknown argument '$1' (scripts/setup.sh [--env docker|podman|docker,podman])" >&2; exit 2 ;;
+        esac
+    done
+fi
 
 say() { printf '\033[1m[setup]\033[0m %s\n' "$*"; }
 die() { printf '\033[1;31m[setup] error:\033[0m %s\n' "$*" >&2; exit 1; }
