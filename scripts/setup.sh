@@ -120,8 +120,18 @@ setup_images() {
     "$VENV/bin/litecoder" images ensure --quiet
 }
 
+# The browser tests/flywheel opens the HTML report in: Debian's chromium, installed when missing.
+setup_browser() {
+    command -v chromium >/dev/null && return
+    is_debian && is_root || { say "no chromium: the HTML report test needs it (install Debian's chromium)"; return; }
+    say "installing Debian's chromium (the HTML report test opens the report in it)"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -q chromium >/dev/null 2>&1 || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
+}
+
 t0=$SECONDS
 setup_venv
 setup_docker
 setup_images
+setup_browser
 say "ready in $((SECONDS - t0)) s"
