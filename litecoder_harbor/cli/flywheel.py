@@ -138,13 +138,13 @@ def _check_choices(options) -> None:
             f"--claude-code-domain {options.claude_code_domain!r}: not a domain",
             hint=f"one of: {', '.join(d.value for d in Domain)}, or none",
         )
+    options.check()
     holdout = frozenset(options.holdout_families)
     generate_drafts("template", 1, options.seed, holdout=holdout, split="train")
     if options.benchmark is None:
         generate_drafts("template", 1, options.seed, holdout=holdout, split="test")
     else:
         DatasetChoice(benchmark=options.benchmark).to_harbor()
-    options.check()
     load_recipe(options.sft_recipe, "sft", options.train_overrides)
     load_recipe(options.dmpo_recipe, "dmpo", options.train_overrides)
     if options.model is not None:
