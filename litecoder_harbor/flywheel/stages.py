@@ -400,6 +400,7 @@ def evaluate(run: Run) -> dict[str, Any]:
         EvalSettings,
         agent_spec,
         build_report,
+        check_model,
         evaluate_async,
         served,
         write_report,
@@ -419,6 +420,7 @@ def evaluate(run: Run) -> dict[str, Any]:
     job_dirs = []
     for label, checkpoint in (("base", Path(base_model(run))), ("trained", Path(trained))):
         with served(checkpoint, out / label / "serve", log=run.log) as model:
+            check_model(EVAL_AGENT, model.model, model.api_base, run.log)  # a placeholder key
             agent = agent_spec(
                 EVAL_AGENT, model.model, model.api_base, {"max_turns": o.eval_max_turns}
             )

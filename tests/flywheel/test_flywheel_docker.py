@@ -19,6 +19,7 @@ SMALL = (
     "--n", "2", "--n-test", "1", "-k", "1", "--eval-k", "1", "--eval-max-turns", "1",
     "--eval-agent-timeout-sec", "30", "--claude-code-domain", "none",
     "--train-override", "training.max_steps=2", "--train-override", "training.save_steps=1",
+    "--train-override", "training.logging_steps=1",
 )  # fmt: skip
 STAGES = ["gen", "validate", "collect", "curate", "train", "eval"]
 
