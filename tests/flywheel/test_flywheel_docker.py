@@ -1,5 +1,5 @@
 """`litecoder flywheel` end to end through Harbor on the local Docker engine, with the smallest
-settings that still pass through every stage: two train tasks and one held-out task, the scripted
+settings that still pass through every stage: one train task and one held-out task, the scripted
 teacher solving (and answering wrong once, for preference pairs), SFT and DMPO of the tiny Qwen3
 for two steps each, base and trained served and evaluated. Then the same command again, which
 resumes a finished run: every stage is skipped and nothing runs."""
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.docker
 
 REPO = Path(__file__).resolve().parents[2]
 SMALL = (
-    "--n", "2", "--n-test", "1", "-k", "1", "--eval-k", "1", "--eval-max-turns", "1",
+    "--n", "1", "--n-test", "1", "-k", "1", "--eval-k", "1", "--eval-max-turns", "1",
     "--eval-agent-timeout-sec", "30", "--claude-code-domain", "none",
     "--train-override", "training.max_steps=2", "--train-override", "training.save_steps=1",
     "--train-override", "training.logging_steps=1",
@@ -25,7 +25,7 @@ STAGES = ["gen", "validate", "collect", "curate", "train", "eval"]
 
 
 def flywheel(out: Path):
-    return run_cli("flywheel", "--out", str(out), *SMALL, cwd=REPO)
+    return run_cli("flywheel", "--out", str(out), *SMALL, cwd=REPO, timeout=2400)
 
 
 @pytest.fixture(scope="module")
@@ -45,16 +45,16 @@ def test_every_stage_ran_and_left_its_figures(run):
     for stage in STAGES:
         assert (out / stage / "done.json").is_file(), stage
         assert f"{stage}: done in" in proc.stdout
-    assert figures(out, "gen")["train tasks"] == 2 and figures(out, "gen")["test tasks"] == 1
+    assert figures(out, "gen")["train tasks"] == 1 and figures(out, "gen")["test tasks"] == 1
     held_out = {"sales-rollup", "cmake-repair"}
     assert set(figures(out, "gen")["test families"].split(", ")) <= held_out
     assert not set(figures(out, "gen")["train families"].split(", ")) & held_out
-    assert figures(out, "validate")["tasks kept"] == 3
+    assert figures(out, "validate")["tasks kept"] == 2
     collected = figures(out, "collect")
-    assert collected["terminus-2 solved"] == collected["terminus-2 trials"] == 2
+    assert collected["terminus-2 solved"] == collected["terminus-2 trials"] == 1
     assert collected["wrong-teacher solved"] == 0
     curated = figures(out, "curate")
-    assert curated["sft rows"] == 2 and curated["preference rows"] >= 1
+    assert curated["sft rows"] == 1 and curated["preference rows"] == 1
     trained = figures(out, "train")
     assert trained["sft loss first"] > 0 and trained["dmpo margin last"] is not None
     assert (Path(trained["trained model"]) / "config.json").is_file()
