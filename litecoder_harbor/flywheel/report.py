@@ -83,7 +83,7 @@ table { border-collapse: collapse; margin: 1em 0; }
 th, td { border: 1px solid #ccc; padding: 0.3em 0.7em; text-align: left; vertical-align: top; }
 th { background: #f3f3f3; }
 tr.stage-start td { border-top: 2px solid #888; }
-figure { display: inline-block; margin: 0.5em; }
+figure { display: inline-block; margin: 0.5em; vertical-align: top; }
 figure img { max-width: 32em; border: 1px solid #ddd; }
 figcaption, .note { font-size: 0.9em; color: #555; }
 pre { background: #f6f6f6; padding: 0.6em; overflow-x: auto; }
