@@ -192,6 +192,14 @@ EOF
     "$VENV/bin/litecoder" images ensure --env podman --no-layers --quiet
 }
 
+# The browser tests/flywheel opens the HTML report in: Debian's chromium, installed when missing.
+setup_browser() {
+    command -v chromium >/dev/null && return
+    is_debian && is_root || { say "no chromium: the HTML report test needs it (install Debian's chromium)"; return; }
+    say "installing Debian's chromium (the HTML report test opens the report in it)"
+    apt_install chromium
+}
+
 for engine in ${ENGINES//,/ }; do
     case "$engine" in docker | podman) ;; *) die "LITECODER_ENGINES: unknown engine '$engine' (use docker, podman, or both: docker,podman)" ;; esac
 done
@@ -202,6 +210,7 @@ if [[ ",$ENGINES," == *,docker,* ]]; then
     setup_docker
     setup_images
 fi
+setup_browser
 if [[ ",$ENGINES," == *,podman,* ]]; then
     setup_podman
 fi

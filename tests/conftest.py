@@ -23,7 +23,9 @@ os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
 LITECODER = Path(sys.executable).parent / "litecoder"
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None):
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict[str, str] | None = None, timeout: int = 900
+):
     """Run the installed `litecoder` console script the way a user does."""
     return subprocess.run(
         [str(LITECODER), *args],
@@ -31,7 +33,7 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict[str, str] | None = No
         env={**os.environ, **(env or {}), "COLUMNS": "200"},
         capture_output=True,
         text=True,
-        timeout=900,
+        timeout=timeout,
     )
 
 

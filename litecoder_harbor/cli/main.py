@@ -10,7 +10,17 @@ import typer
 # Typer carries its own copy of click; these are the errors its argument parsing raises.
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
-from litecoder_harbor.cli import collect, curate, doctor, eval, gen, publish, train, validate
+from litecoder_harbor.cli import (
+    collect,
+    curate,
+    doctor,
+    eval,
+    flywheel,
+    gen,
+    publish,
+    train,
+    validate,
+)
 from litecoder_harbor.cli.output import err_console, shown
 
 app = typer.Typer(
@@ -32,6 +42,7 @@ app.add_typer(curate.curate_app, name="curate")
 app.add_typer(train.train_app, name="train")
 app.add_typer(eval.eval_app, name="eval")
 app.command()(publish.publish)
+app.command()(flywheel.flywheel)
 app.add_typer(publish.export_app, name="export")
 
 
