@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -41,6 +42,8 @@ def validate(
     keep_going: Annotated[bool, typer.Option(help="Exit 0 even when tasks fail.")] = False,
 ) -> None:
     """Prove tasks by execution and attack their verifiers; judge each one."""
+    # Harbor's agent registry imports litellm, whose cost-map fetch retries for seconds offline
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     from litecoder_harbor.containers.images import ensure_engine
     from litecoder_harbor.jobs import EnvironmentSpec
     from litecoder_harbor.tasks.discovery import task_dirs_in
@@ -79,7 +82,8 @@ def show_report(report: ValidationReport, *, executed: bool) -> None:
         title=f"validation ({report.environment if executed else 'static only'})"
         + (f" — {report.job_dir}" if report.job_dir else "")
     )
-    for column in ("task", "verdict", "oracle", "nop", "attacks won", "static", "reason"):
+    columns = ("task", "verdict", "grading", "oracle", "nop", "attacks won", "static", "reason")
+    for column in columns:
         table.add_column(column, overflow="fold")
     for task in report.tasks:
         rewards = {p.probe: p.reward for p in task.probes}
@@ -88,6 +92,7 @@ def show_report(report: ValidationReport, *, executed: bool) -> None:
         table.add_row(
             shown(task.task),
             f"[{VERDICT_STYLE.get(verdict, 'yellow')}]{verdict}[/]",
+            task.grading.value if task.grading else "-",
             str(rewards.get("oracle", "-")),
             str(rewards.get("nop", "-")),
             ", ".join(task.winning_attacks) or "none",

@@ -4,6 +4,7 @@ from litecoder_harbor.validate.attacks import ATTACKS, AttackKind, choose_attack
 from litecoder_harbor.validate.engine import validate_tasks, validate_tasks_async
 from litecoder_harbor.validate.report import (
     REPORT_NAME,
+    GradingMode,
     ProbeResult,
     TaskReport,
     ValidationReport,
@@ -28,6 +29,7 @@ __all__ = [
     "check_test_scripts",
     "REPORT_NAME",
     "AttackKind",
+    "GradingMode",
     "ProbeResult",
     "TaskReport",
     "ValidationReport",
