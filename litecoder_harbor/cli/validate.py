@@ -10,7 +10,6 @@ import typer
 from rich.table import Table
 
 from litecoder_harbor.cli.output import (
-    ConcurrencyOption,
     EnvOption,
     JobsDirOption,
     check_count,
@@ -33,7 +32,10 @@ def validate(
     paths: Annotated[list[Path], typer.Argument(help="Task dirs, or folders of task dirs.")],
     env: EnvOption = "docker",
     jobs_dir: JobsDirOption = Path("jobs"),
-    n_concurrent: ConcurrencyOption = 8,
+    n_concurrent: Annotated[
+        int | None,
+        typer.Option(help="Probe trials run at once (default: every probe of one task)."),
+    ] = None,
     static_only: Annotated[bool, typer.Option(help="Only the static checks; no Docker.")] = False,
     attacks: Annotated[
         str | None, typer.Option(help="Comma-separated attacks to run (default: all).")
@@ -49,7 +51,8 @@ def validate(
     from litecoder_harbor.tasks.discovery import task_dirs_in
     from litecoder_harbor.validate import choose_attacks, validate_tasks
 
-    check_count(n_concurrent, "--n-concurrent")
+    if n_concurrent is not None:
+        check_count(n_concurrent, "--n-concurrent")
     if report is not None:
         check_output_file(report, "--report")
     if not static_only:
@@ -63,7 +66,7 @@ def validate(
         task_dirs,
         environment=environment,
         jobs_dir=jobs_dir,
-        n_concurrent=n_concurrent,
+        **({} if n_concurrent is None else {"n_concurrent": n_concurrent}),
         execute=not static_only,
         attacks=chosen,
         log=log,

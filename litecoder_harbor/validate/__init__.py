@@ -1,7 +1,7 @@
 """Prove tasks by execution and attack their verifiers: the public API of the validate stage."""
 
 from litecoder_harbor.validate.attacks import ATTACKS, AttackKind, choose_attacks, read_instruction
-from litecoder_harbor.validate.engine import validate_tasks, validate_tasks_async
+from litecoder_harbor.validate.engine import PROBES_PER_TASK, validate_tasks, validate_tasks_async
 from litecoder_harbor.validate.report import (
     REPORT_NAME,
     GradingMode,
@@ -30,6 +30,7 @@ __all__ = [
     "REPORT_NAME",
     "AttackKind",
     "GradingMode",
+    "PROBES_PER_TASK",
     "ProbeResult",
     "TaskReport",
     "ValidationReport",

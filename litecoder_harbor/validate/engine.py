@@ -53,6 +53,9 @@ from litecoder_harbor.validate.static import check_task
 from litecoder_harbor.validate.verdict_cache import VerdictCache
 
 PROBE_IMAGE_REPOSITORY = "litecoder-probe"
+PROBES_PER_TASK = 3 + len(ATTACKS)
+"""oracle, nop, oracle-twice and the battery: the default concurrency, so one task's probes run
+in one wave (probe containers mostly idle, so a small machine takes a wave of them)."""
 
 
 def _needs_build(task_dir: Path) -> bool:
@@ -120,7 +123,7 @@ async def validate_tasks_async(
     jobs_dir: Path = Path("jobs"),
     attacks: list[str] | None = None,
     execute: bool = True,
-    n_concurrent: int = 8,
+    n_concurrent: int = PROBES_PER_TASK,
     log: Callable[[str], None] = lambda _: None,
 ) -> ValidationReport:
     """Static checks, then (unless `execute` is off) every probe of every task, then verdicts.
