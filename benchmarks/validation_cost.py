@@ -81,28 +81,23 @@ def _seconds(timing: dict | None, start: str = "started_at", end: str = "finishe
 
 
 def profile(job_dir: Path) -> None:
-    """Per probe: Harbor's phase timings, and the teardown left between the last phase and the end."""
+    """Per probe: Harbor's phase timings; `other` is the rest of the trial (collecting artifacts,
+    stopping the agent's container, Harbor's bookkeeping). With separate grading, `grading`
+    includes starting and stopping the verifier's own container."""
     report = json.loads((job_dir / REPORT_NAME).read_text())
     build = sum((t.get("build") or {}).get("seconds", 0.0) for t in report["tasks"])
     print(f"  image build (once per task): {build:.1f} s")
     print(
-        f"  {'probe':<28} {'total':>6} {'env start':>9} {'agent setup':>11} {'agent':>6} {'grading':>8} {'teardown':>8}"
+        f"  {'probe':<28} {'total':>6} {'env start':>9} {'agent setup':>11} {'agent':>6} {'grading':>8} {'other':>8}"
     )
     for task in report["tasks"]:
         for probe in task["probes"]:
             result = json.loads((Path(probe["trial_dir"]) / "result.json").read_text())
-            last = max(
-                (result.get(k) or {}).get("finished_at") or ""
-                for k in ("environment_setup", "agent_setup", "agent_execution", "verifier")
-            )
             phases = [
-                _seconds(result),
-                _seconds(result.get("environment_setup")),
-                _seconds(result.get("agent_setup")),
-                _seconds(result.get("agent_execution")),
-                _seconds(result.get("verifier")),
-                _seconds({"started_at": last, "finished_at": result.get("finished_at")}),
+                _seconds(result.get(k))
+                for k in ("environment_setup", "agent_setup", "agent_execution", "verifier")
             ]
+            phases = [_seconds(result), *phases, _seconds(result) - sum(phases)]
             print(
                 f"  {probe['probe']:<28} "
                 + " ".join(f"{p:>{w}.1f}" for p, w in zip(phases, (6, 9, 11, 6, 8, 8), strict=True))
@@ -114,7 +109,7 @@ def single_task(family: str, difficulty: str, repeat: int) -> None:
         root = Path(tmp)
         draft = generate_drafts("template", 1, 0, family=family, difficulty=difficulty)[0]
         task = write_tasks([draft], root / "tasks")[0].path
-        validate_api(task, root / "warm-up")  # warm the layer cache for everyone
+        oracle_trial(task, root / "warm-up")  # warm the layer cache for everyone
         rows: dict[str, list[tuple[float, str]]] = {
             "harbor run -a oracle (1 trial)": [],
             "litecoder validate (CLI)": [],

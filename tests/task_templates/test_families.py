@@ -22,10 +22,9 @@ from litecoder_harbor.shell_commands import real_commands_in
 from litecoder_harbor.tasks.conventions import Difficulty, Domain, dockerfile_prefix
 from litecoder_harbor.tasks.writer import write_tasks
 from litecoder_harbor.validate import GradingMode, Verdict, validate_tasks
+from litecoder_harbor.validate.static.config import grader_tools_in_artifacts
 
 FAMILIES = sorted(load_families())
-PATH_FOLDERS = {"/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin",
-                "/usr/local", "/usr", "/"}  # fmt: skip
 LEVELS = list(Difficulty)
 
 
@@ -73,9 +72,7 @@ def test_family_contract(family, tmp_path):
     for draft in drafts:
         separate = draft.config.verifier.environment_mode == VerifierEnvironmentMode.SEPARATE
         assert separate == bool(draft.config.artifacts) == bool(cls.result_paths)
-        assert not [a for a in draft.config.artifacts if a.rstrip("/") in PATH_FOLDERS], (
-            "a folder on PATH as an artifact would put the agent's binaries before the grader's"
-        )
+        assert grader_tools_in_artifacts(draft.config) == []
 
     results = write_tasks(drafts, tmp_path)  # staged and loaded by Harbor's Task()
     assert all(r.status == "written" for r in results)
