@@ -27,6 +27,7 @@ from harbor.models.task.config import (
     PackageInfo,
     TaskConfig,
     VerifierConfig,
+    VerifierEnvironmentMode,
 )
 
 from litecoder_harbor import __version__
@@ -72,6 +73,9 @@ class Instance:
     keep_agent_processes: bool = False
     """True when the checker must talk to a service the agent left running."""
     tags: list[str] = field(default_factory=list)
+    result_paths: list[str] | None = None
+    """Overrides the family's `result_paths` when they depend on the draw. Never a folder on
+    PATH: whatever lies there would run in place of the grader's own tools."""
 
 
 def _task_files(files: dict[str, FileContent]) -> dict[str, TaskFile]:
@@ -79,6 +83,11 @@ def _task_files(files: dict[str, FileContent]) -> dict[str, TaskFile]:
         path: content if isinstance(content, TaskFile) else TaskFile(content=content)
         for path, content in files.items()
     }
+
+
+def _outermost(paths) -> list[str]:
+    """The paths not inside another one (Harbor refuses overlapping artifacts)."""
+    return [p for p in paths if not any(p.startswith(q.rstrip("/") + "/") for q in paths)]
 
 
 class TemplateFamily(ABC):
@@ -93,6 +102,12 @@ class TemplateFamily(ABC):
     idempotent: ClassVar[bool] = False
     """True when running the reference solution twice still earns reward 1; the validation
     engine then checks exactly that."""
+    result_paths: ClassVar[tuple[str, ...]] = ("/app",)
+    """Container paths holding everything the checker reads of the agent's work. They are
+    copied out of the agent's container by the engine (not by its binaries) and graded in a
+    fresh container of the clean image, so an agent that replaces the grader's tools fools
+    nobody. Empty when the result is live system state (users, crontabs, services) that only
+    the agent's container holds: graded there, trusting its binaries."""
 
     @abstractmethod
     def generate(self, rng: random.Random, difficulty: Difficulty) -> Instance:
@@ -115,6 +130,9 @@ class TemplateFamily(ABC):
         inst = self.generate(rng, difficulty)
         name = self.task_name(seed, difficulty)
         res = self.resources[difficulty]
+        result_paths = _outermost(
+            self.result_paths if inst.result_paths is None else inst.result_paths
+        )
         tags = sorted({self.domain.value, self.name, *inst.tags})
         config = TaskConfig(
             task=PackageInfo(name=f"litecoder/{name}", description=self.description, keywords=tags),
@@ -133,7 +151,11 @@ class TemplateFamily(ABC):
                 },
             },
             agent=AgentConfig(timeout_sec=res.agent_timeout_sec),
-            verifier=VerifierConfig(timeout_sec=res.verifier_timeout_sec),
+            verifier=VerifierConfig(
+                timeout_sec=res.verifier_timeout_sec,
+                environment_mode=VerifierEnvironmentMode.SEPARATE if result_paths else None,
+            ),
+            artifacts=result_paths,
             environment=EnvironmentConfig(
                 cpus=res.cpus, memory_mb=res.memory_mb, storage_mb=res.storage_mb
             ),

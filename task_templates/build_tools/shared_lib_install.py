@@ -229,6 +229,7 @@ def _old_release(p: dict) -> dict[str, str]:
 @register
 class SharedLibInstall(TemplateFamily):
     name = "shared-lib-install"
+    result_paths = ("/app", "/opt")  # the install prefix is /opt/<project>
     domain = Domain.BUILD_TOOLS
     description = "Build a versioned shared library (SONAME, symlinks) and a tool with an $ORIGIN RPATH into a prefix."
 
