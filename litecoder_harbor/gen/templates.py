@@ -27,7 +27,6 @@ from harbor.models.task.config import (
     PackageInfo,
     TaskConfig,
     VerifierConfig,
-    VerifierEnvironmentMode,
 )
 
 from litecoder_harbor import __version__
@@ -40,6 +39,7 @@ from litecoder_harbor.tasks.conventions import (
     Domain,
     Resources,
     dockerfile_prefix,
+    grade_separately,
 )
 from litecoder_harbor.tasks.model import TaskDraft, TaskFile
 
@@ -85,11 +85,6 @@ def _task_files(files: dict[str, FileContent]) -> dict[str, TaskFile]:
     }
 
 
-def _outermost(paths) -> list[str]:
-    """The paths not inside another one (Harbor refuses overlapping artifacts)."""
-    return [p for p in paths if not any(p.startswith(q.rstrip("/") + "/") for q in paths)]
-
-
 class TemplateFamily(ABC):
     """One kind of task; subclasses set the class attributes and implement `generate`."""
 
@@ -130,9 +125,6 @@ class TemplateFamily(ABC):
         inst = self.generate(rng, difficulty)
         name = self.task_name(seed, difficulty)
         res = self.resources[difficulty]
-        result_paths = _outermost(
-            self.result_paths if inst.result_paths is None else inst.result_paths
-        )
         tags = sorted({self.domain.value, self.name, *inst.tags})
         config = TaskConfig(
             task=PackageInfo(name=f"litecoder/{name}", description=self.description, keywords=tags),
@@ -151,14 +143,13 @@ class TemplateFamily(ABC):
                 },
             },
             agent=AgentConfig(timeout_sec=res.agent_timeout_sec),
-            verifier=VerifierConfig(
-                timeout_sec=res.verifier_timeout_sec,
-                environment_mode=VerifierEnvironmentMode.SEPARATE if result_paths else None,
-            ),
-            artifacts=result_paths,
+            verifier=VerifierConfig(timeout_sec=res.verifier_timeout_sec),
             environment=EnvironmentConfig(
                 cpus=res.cpus, memory_mb=res.memory_mb, storage_mb=res.storage_mb
             ),
+        )
+        grade_separately(
+            config, self.result_paths if inst.result_paths is None else inst.result_paths
         )
         return TaskDraft(
             name=name,

@@ -9,9 +9,12 @@ both ask this module, so neither depends on the other.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+
+from harbor.models.task.config import TaskConfig, VerifierEnvironmentMode
 
 
 class Domain(StrEnum):
@@ -91,6 +94,22 @@ VERIFIER_KIT = Path(__file__).with_name("verifier_kit.py")
 run as nobody with a timeout."""
 CHECK_COMMAND = "python3 -I -S /tests/check.py"
 """How test.sh runs a task's checker: isolated from PYTHONPATH, user site dirs and .pth files."""
+
+
+def grade_separately(config: TaskConfig, result_paths: Iterable[str]) -> TaskConfig:
+    """`config` graded in Harbor's separate verifier: a fresh container of the clean image,
+    handed only `result_paths` (copied out of the agent's container by the engine, not by its
+    binaries), so an agent that replaces the grader's tools fools nobody. No paths: graded in
+    the agent's container, as before. Nested paths are folded into the outer one (Harbor
+    refuses overlapping artifacts)."""
+    paths = list(dict.fromkeys(result_paths))
+    outermost = [
+        p for p in paths if not any(q != p and p.startswith(q.rstrip("/") + "/") for q in paths)
+    ]
+    if outermost:
+        config.verifier.environment_mode = VerifierEnvironmentMode.SEPARATE
+        config.artifacts = outermost
+    return config
 
 
 @dataclass(frozen=True)
