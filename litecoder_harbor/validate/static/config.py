@@ -15,6 +15,7 @@ from harbor.models.task.task import Task
 from harbor.models.task.verifier_mode import resolve_task_verifier_mode
 from pydantic import BaseModel, ValidationError
 
+from litecoder_harbor.tasks.conventions import covers_grader_tools
 from litecoder_harbor.validate.static.findings import Finding, finding
 
 # Keys Harbor still accepts and renames before validation (its `mode="before"` validators).
@@ -83,23 +84,12 @@ def check_config(task_dir: Path) -> list[Finding]:
     return findings
 
 
-GRADER_TOOLS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin",
-                "/lib", "/lib64", "/usr/lib", "/etc/ld.so.preload", "/etc/ld.so.conf.d")  # fmt: skip
-"""What the grader runs or loads: an artifact covering one of them hands the clean verifier
-container the agent's binaries (or a preloaded library) in their place."""
-
-
 def grader_tools_in_artifacts(config: TaskConfig) -> list[str]:
     """Artifact sources of a separately graded task that are, or contain, the grader's tools."""
     if resolve_task_verifier_mode(config) != VerifierEnvironmentMode.SEPARATE:
         return []
     sources = [a if isinstance(a, str) else a.source for a in config.artifacts]
-    return [
-        source
-        for source in sources
-        if any(tool == source.rstrip("/") or tool.startswith(source.rstrip("/") + "/")
-               for tool in GRADER_TOOLS)
-    ]  # fmt: skip
+    return [source for source in sources if covers_grader_tools(source)]
 
 
 def missing_solutions(task_dir: Path, config: TaskConfig) -> list[tuple[str, str]]:
