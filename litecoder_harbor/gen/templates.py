@@ -40,10 +40,8 @@ from litecoder_harbor.tasks.conventions import (
     Resources,
     dockerfile_prefix,
     grade_separately,
-    result_folders,
 )
 from litecoder_harbor.tasks.model import TaskDraft, TaskFile
-from litecoder_harbor.validate import read_instruction
 
 TEMPLATES_PACKAGE = "litecoder_harbor.task_templates"
 """The repository's top-level task_templates/ folder: setup.py maps it to this import path."""
@@ -150,10 +148,9 @@ class TemplateFamily(ABC):
                 cpus=res.cpus, memory_mb=res.memory_mb, storage_mb=res.storage_mb
             ),
         )
-        declared = self.result_paths if inst.result_paths is None else inst.result_paths
-        if declared:  # and wherever the instruction sends a result: many are drawn per seed
-            named = result_folders(read_instruction(inst.instruction).paths)
-            grade_separately(config, [*declared, *named])
+        grade_separately(
+            config, self.result_paths if inst.result_paths is None else inst.result_paths
+        )
         return TaskDraft(
             name=name,
             instruction=inst.instruction,

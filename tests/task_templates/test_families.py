@@ -19,14 +19,9 @@ from harbor.models.task.config import VerifierEnvironmentMode
 from litecoder_harbor.gen import generate_drafts
 from litecoder_harbor.gen.templates import load_families
 from litecoder_harbor.shell_commands import real_commands_in
-from litecoder_harbor.tasks.conventions import (
-    Difficulty,
-    Domain,
-    dockerfile_prefix,
-    result_folders,
-)
+from litecoder_harbor.tasks.conventions import Difficulty, Domain, dockerfile_prefix
 from litecoder_harbor.tasks.writer import write_tasks
-from litecoder_harbor.validate import GradingMode, Verdict, read_instruction, validate_tasks
+from litecoder_harbor.validate import GradingMode, Verdict, validate_tasks
 from litecoder_harbor.validate.static.config import grader_tools_in_artifacts
 
 FAMILIES = sorted(load_families())
@@ -78,13 +73,6 @@ def test_family_contract(family, tmp_path):
         separate = draft.config.verifier.environment_mode == VerifierEnvironmentMode.SEPARATE
         assert separate == bool(draft.config.artifacts) == bool(cls.result_paths)
         assert grader_tools_in_artifacts(draft.config) == []
-        if separate:  # the separate verifier sees every result the instruction sends anywhere
-            handed = [a if isinstance(a, str) else a.source for a in draft.config.artifacts]
-            named = [
-                folder for folder in result_folders(read_instruction(draft.instruction).paths)
-                if not any(f"{folder}/".startswith(f"{a.rstrip('/')}/") for a in handed)
-            ]  # fmt: skip
-            assert named == [], f"{draft.name}: the instruction names {named}, never handed over"
 
     results = write_tasks(drafts, tmp_path)  # staged and loaded by Harbor's Task()
     assert all(r.status == "written" for r in results)
