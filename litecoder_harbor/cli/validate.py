@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -9,7 +10,6 @@ import typer
 from rich.table import Table
 
 from litecoder_harbor.cli.output import (
-    ConcurrencyOption,
     EnvOption,
     JobsDirOption,
     check_count,
@@ -32,7 +32,10 @@ def validate(
     paths: Annotated[list[Path], typer.Argument(help="Task dirs, or folders of task dirs.")],
     env: EnvOption = "docker",
     jobs_dir: JobsDirOption = Path("jobs"),
-    n_concurrent: ConcurrencyOption = 8,
+    n_concurrent: Annotated[
+        int | None,
+        typer.Option(help="Probe trials run at once (default: every probe of one task)."),
+    ] = None,
     static_only: Annotated[bool, typer.Option(help="Only the static checks; no Docker.")] = False,
     attacks: Annotated[
         str | None, typer.Option(help="Comma-separated attacks to run (default: all).")
@@ -41,12 +44,15 @@ def validate(
     keep_going: Annotated[bool, typer.Option(help="Exit 0 even when tasks fail.")] = False,
 ) -> None:
     """Prove tasks by execution and attack their verifiers; judge each one."""
+    # Harbor's agent registry imports litellm, whose cost-map fetch retries for seconds offline
+    os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
     from litecoder_harbor.containers.images import ensure_engine
     from litecoder_harbor.jobs import EnvironmentSpec
     from litecoder_harbor.tasks.discovery import task_dirs_in
     from litecoder_harbor.validate import choose_attacks, validate_tasks
 
-    check_count(n_concurrent, "--n-concurrent")
+    if n_concurrent is not None:
+        check_count(n_concurrent, "--n-concurrent")
     if report is not None:
         check_output_file(report, "--report")
     if not static_only:
@@ -60,7 +66,7 @@ def validate(
         task_dirs,
         environment=environment,
         jobs_dir=jobs_dir,
-        n_concurrent=n_concurrent,
+        **({} if n_concurrent is None else {"n_concurrent": n_concurrent}),
         execute=not static_only,
         attacks=chosen,
         log=log,
@@ -79,7 +85,8 @@ def show_report(report: ValidationReport, *, executed: bool) -> None:
         title=f"validation ({report.environment if executed else 'static only'})"
         + (f" — {report.job_dir}" if report.job_dir else "")
     )
-    for column in ("task", "verdict", "oracle", "nop", "attacks won", "static", "reason"):
+    columns = ("task", "verdict", "grading", "oracle", "nop", "attacks won", "static", "reason")
+    for column in columns:
         table.add_column(column, overflow="fold")
     for task in report.tasks:
         rewards = {p.probe: p.reward for p in task.probes}
@@ -88,6 +95,7 @@ def show_report(report: ValidationReport, *, executed: bool) -> None:
         table.add_row(
             shown(task.task),
             f"[{VERDICT_STYLE.get(verdict, 'yellow')}]{verdict}[/]",
+            task.grading.value if task.grading else "-",
             str(rewards.get("oracle", "-")),
             str(rewards.get("nop", "-")),
             ", ".join(task.winning_attacks) or "none",

@@ -39,6 +39,7 @@ from litecoder_harbor.tasks.conventions import (
     Domain,
     Resources,
     dockerfile_prefix,
+    grade_separately,
 )
 from litecoder_harbor.tasks.model import TaskDraft, TaskFile
 
@@ -72,6 +73,9 @@ class Instance:
     keep_agent_processes: bool = False
     """True when the checker must talk to a service the agent left running."""
     tags: list[str] = field(default_factory=list)
+    result_paths: list[str] | None = None
+    """Overrides the family's `result_paths` when they depend on the draw. Never a folder on
+    PATH: whatever lies there would run in place of the grader's own tools."""
 
 
 def _task_files(files: dict[str, FileContent]) -> dict[str, TaskFile]:
@@ -93,6 +97,12 @@ class TemplateFamily(ABC):
     idempotent: ClassVar[bool] = False
     """True when running the reference solution twice still earns reward 1; the validation
     engine then checks exactly that."""
+    result_paths: ClassVar[tuple[str, ...]] = ("/app",)
+    """Container paths holding everything the checker reads of the agent's work. They are
+    copied out of the agent's container by the engine (not by its binaries) and graded in a
+    fresh container of the clean image, so an agent that replaces the grader's tools fools
+    nobody. Empty when the result is live system state (users, crontabs, services) that only
+    the agent's container holds: graded there, trusting its binaries."""
 
     @abstractmethod
     def generate(self, rng: random.Random, difficulty: Difficulty) -> Instance:
@@ -137,6 +147,9 @@ class TemplateFamily(ABC):
             environment=EnvironmentConfig(
                 cpus=res.cpus, memory_mb=res.memory_mb, storage_mb=res.storage_mb
             ),
+        )
+        grade_separately(
+            config, self.result_paths if inst.result_paths is None else inst.result_paths
         )
         return TaskDraft(
             name=name,

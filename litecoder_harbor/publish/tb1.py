@@ -11,6 +11,13 @@
 The verifier is not rewritten: `run-tests.sh` runs it unchanged and turns its reward into the
 exit status and one pytest-style result line (tb's default parser reads those). `harbor task
 migrate` converts the export back into a Harbor task that grades the same way.
+
+TB1 has one container and grades in it. A task graded in Harbor's separate verifier on its
+declared artifacts (the same image, the files at the same paths) is exported graded in the
+agent's container, where those files already are: the same reward for the same work, without
+the separate container's defence against an agent that replaces the grader's binaries. A
+separate verifier TB1 cannot stand in for (its own environment, or `[[verifier.collect]]`
+commands that build the artifacts) is refused.
 """
 
 from __future__ import annotations
@@ -108,6 +115,16 @@ def _task_yaml(task_dir: Path) -> str:
         raise LitecoderError(
             f"{where}/environment/{clash[0]}: the name TB1 gives its own {clash[0]}",
             hint="rename the file in the task's environment",
+        )
+    if config.verifier.environment is not None:
+        raise LitecoderError(
+            f"{where}/task.toml: verifier.environment: TB1 grades in the agent's container; "
+            "a verifier with its own environment has no TB1 form"
+        )
+    if config.verifier.collect:
+        raise LitecoderError(
+            f"{where}/task.toml: verifier.collect: TB1 has no step between the agent and the "
+            "tests to run these commands in"
         )
     if not paths.solve_path.is_file():
         raise LitecoderError(f"{where}/solution/solve.sh: missing; TB1 needs solution.sh")

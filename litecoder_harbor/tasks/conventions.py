@@ -9,9 +9,12 @@ both ask this module, so neither depends on the other.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
+
+from harbor.models.task.config import TaskConfig, VerifierEnvironmentMode
 
 
 class Domain(StrEnum):
@@ -91,6 +94,42 @@ VERIFIER_KIT = Path(__file__).with_name("verifier_kit.py")
 run as nobody with a timeout."""
 CHECK_COMMAND = "python3 -I -S /tests/check.py"
 """How test.sh runs a task's checker: isolated from PYTHONPATH, user site dirs and .pth files."""
+
+
+GRADER_TOOLS = ("/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin",
+                "/lib", "/lib64", "/usr/lib", "/etc/ld.so.preload", "/etc/ld.so.conf.d")  # fmt: skip
+"""What the grader runs or loads: an artifact covering one of them would hand the clean
+verifier container the agent's binaries (or a preloaded library) in their place."""
+
+
+def covers_grader_tools(path: str) -> bool:
+    folder = path.rstrip("/")
+    return any(tool == folder or tool.startswith(folder + "/") for tool in GRADER_TOOLS)
+
+
+def result_folders(named_paths: Iterable[str]) -> list[str]:
+    """The folder of each path an instruction names (a path ending in `/` is one), where the
+    agent's result can land, leaving out any that covers the grader's tools (`/etc` for
+    `/etc/x.conf`, `/` for `/x`): a named output there is then missing from the separate
+    verifier, and its oracle fails validation instead of the grader trusting the agent."""
+    folders = (p if p.endswith("/") else p.rsplit("/", 1)[0] for p in named_paths)
+    return [f.rstrip("/") for f in folders if f.rstrip("/") and not covers_grader_tools(f)]
+
+
+def grade_separately(config: TaskConfig, result_paths: Iterable[str]) -> TaskConfig:
+    """`config` graded in Harbor's separate verifier: a fresh container of the clean image,
+    handed only `result_paths` (copied out of the agent's container by the engine, not by its
+    binaries), so an agent that replaces the grader's tools fools nobody. No paths: graded in
+    the agent's container, as before. Nested paths are folded into the outer one (Harbor
+    refuses overlapping artifacts)."""
+    paths = list(dict.fromkeys(result_paths))
+    outermost = [
+        p for p in paths if not any(q != p and p.startswith(q.rstrip("/") + "/") for q in paths)
+    ]
+    if outermost:
+        config.verifier.environment_mode = VerifierEnvironmentMode.SEPARATE
+        config.artifacts = outermost
+    return config
 
 
 @dataclass(frozen=True)

@@ -1,9 +1,15 @@
 """Prove tasks by execution and attack their verifiers: the public API of the validate stage."""
 
 from litecoder_harbor.validate.attacks import ATTACKS, AttackKind, choose_attacks, read_instruction
-from litecoder_harbor.validate.engine import judged_report, validate_tasks, validate_tasks_async
+from litecoder_harbor.validate.engine import (
+    PROBES_PER_TASK,
+    judged_report,
+    validate_tasks,
+    validate_tasks_async,
+)
 from litecoder_harbor.validate.report import (
     REPORT_NAME,
+    GradingMode,
     ProbeResult,
     TaskReport,
     ValidationReport,
@@ -28,6 +34,8 @@ __all__ = [
     "check_test_scripts",
     "REPORT_NAME",
     "AttackKind",
+    "GradingMode",
+    "PROBES_PER_TASK",
     "ProbeResult",
     "TaskReport",
     "ValidationReport",

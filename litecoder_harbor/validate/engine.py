@@ -22,6 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 from harbor.models.task.config import TaskConfig
+from harbor.models.task.verifier_mode import resolve_task_verifier_mode
 
 from litecoder_harbor.containers.images import (
     build_image,
@@ -42,6 +43,7 @@ from litecoder_harbor.validate.agents import AttackAgent, RepeatedOracleAgent
 from litecoder_harbor.validate.attacks import ATTACKS
 from litecoder_harbor.validate.report import (
     REPORT_NAME,
+    GradingMode,
     ProbeResult,
     TaskReport,
     ValidationReport,
@@ -52,6 +54,9 @@ from litecoder_harbor.validate.static import check_task
 from litecoder_harbor.validate.verdict_cache import VerdictCache
 
 PROBE_IMAGE_REPOSITORY = "litecoder-probe"
+PROBES_PER_TASK = 3 + len(ATTACKS)
+"""oracle, nop, oracle-twice and the battery: the default concurrency, so one task's probes run
+in one wave (probe containers mostly idle, so a small machine takes a wave of them)."""
 
 
 def _needs_build(task_dir: Path) -> bool:
@@ -59,8 +64,12 @@ def _needs_build(task_dir: Path) -> bool:
     return (env / "Dockerfile").exists() and not (env / "docker-compose.yaml").exists()
 
 
+def _config(task_dir: Path) -> TaskConfig:
+    return TaskConfig.model_validate_toml((task_dir / "task.toml").read_text())
+
+
 def _idempotent(task_dir: Path) -> bool:
-    metadata = TaskConfig.model_validate_toml((task_dir / "task.toml").read_text()).metadata
+    metadata = _config(task_dir).metadata
     return bool(metadata.get("idempotent") or metadata.get("litecoder", {}).get("idempotent"))
 
 
@@ -130,7 +139,7 @@ async def validate_tasks_async(
     jobs_dir: Path = Path("jobs"),
     attacks: list[str] | None = None,
     execute: bool = True,
-    n_concurrent: int = 8,
+    n_concurrent: int = PROBES_PER_TASK,
     log: Callable[[str], None] = lambda _: None,
 ) -> ValidationReport:
     """Static checks, then (unless `execute` is off) every probe of every task, then verdicts.
@@ -160,6 +169,7 @@ async def validate_tasks_async(
                 )
                 judge(reports[path])  # weighs the fresh static findings against the probes
             else:
+                reports[path].grading = GradingMode(resolve_task_verifier_mode(_config(path)).value)
                 to_run.append(path)
         log(f"{len(loadable) - len(to_run)} task(s) already judged, {len(to_run)} to run")
         if to_run:
@@ -224,7 +234,9 @@ def _prepare(
     suffix = job_dir.name.rsplit("-", 1)[-1]
     with ThreadPoolExecutor(max_workers=max(1, min(4, n_concurrent))) as pool:
         builds = pool.map(
-            lambda p: build_image(p, f"{PROBE_IMAGE_REPOSITORY}/{p.name}:{suffix}", engine),
+            lambda p: build_image(
+                p, f"{PROBE_IMAGE_REPOSITORY}/{p.name}:{suffix}", engine, kill_on_stop=True
+            ),
             to_build,
         )
         for path, build in zip(to_build, builds, strict=True):

@@ -15,7 +15,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, computed_field
 
 from litecoder_harbor.containers.images import BuildResult
 from litecoder_harbor.validate.attacks import ATTACKS, AttackKind
@@ -57,9 +57,18 @@ class ProbeResult(BaseModel):
         return f"{self.probe} scored {self.reward} (must be {self.expected})"
 
 
+class GradingMode(StrEnum):
+    """Where the task's verifier ran (Harbor's `[verifier] environment_mode`)."""
+
+    SHARED = "shared"  # in the agent's container, trusting the binaries the agent left there
+    SEPARATE = "separate"  # in a fresh container of the clean image, given declared artifacts
+
+
 class TaskReport(BaseModel):
     task: str
     task_dir: Path
+    grading: GradingMode | None = None
+    """None when the task was never executed (static only, or Harbor cannot load it)."""
     verdict: Verdict | None = None
     reason: str = ""
     static: list[Finding] = Field(default_factory=list)
@@ -72,6 +81,13 @@ class TaskReport(BaseModel):
             p.probe.removeprefix("attack:")
             for p in self.probes
             if p.probe.startswith("attack:") and not p.passed
+        ]
+
+    @computed_field
+    @property
+    def attacks_ran(self) -> list[str]:
+        return [
+            p.probe.removeprefix("attack:") for p in self.probes if p.probe.startswith("attack:")
         ]
 
     @property

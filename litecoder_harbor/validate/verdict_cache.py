@@ -12,9 +12,10 @@ from litecoder_harbor.files import atomic_write
 from litecoder_harbor.jobs import AgentSpec, EnvironmentSpec
 from litecoder_harbor.validate.report import TaskReport
 
-VERDICT_FORMAT = 2
+VERDICT_FORMAT = 3
 """Bumped when probes, verdict rules or the probe agents' import paths change, so cached
-verdicts are not reused across them. 2: keys name each probe's agent (import path)."""
+verdicts are not reused across them. 2: keys name each probe's agent (import path).
+3: reports say where the verifier ran."""
 
 
 class VerdictCache:

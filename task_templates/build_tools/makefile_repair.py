@@ -665,6 +665,7 @@ def _expected(d: Drawn, cases: list[dict]) -> dict:
 @register
 class MakefileRepair(TemplateFamily):
     name = "makefile-repair"
+    result_paths = ("/app", "/opt")  # the install prefix is /opt/<project>
     domain = Domain.BUILD_TOOLS
     description = "Repair a broken Makefile of a small C project so it builds, rebuilds on header edits and installs."
 

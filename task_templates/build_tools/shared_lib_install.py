@@ -229,6 +229,7 @@ def _old_release(p: dict) -> dict[str, str]:
 @register
 class SharedLibInstall(TemplateFamily):
     name = "shared-lib-install"
+    result_paths = ("/app",)  # and the drawn install prefix, named per instance
     domain = Domain.BUILD_TOOLS
     description = "Build a versioned shared library (SONAME, symlinks) and a tool with an $ORIGIN RPATH into a prefix."
 
@@ -379,6 +380,7 @@ class SharedLibInstall(TemplateFamily):
             )
         return Instance(
             instruction=instruction,
+            result_paths=["/app", prefix],  # the prefix is drawn per seed, /usr/local/<n>-<v> too
             solution=self._solution(p, root, prefix, prog, lib_dir, real, soname, real2, soname2),
             checker=self.asset("check.py"),
             expected=expected,

@@ -937,6 +937,7 @@ class CliToolSpec(TemplateFamily):
             solution=solution,
             checker=self.asset("check.py"),
             expected=expected,
+            result_paths=["/app", tool],  # the tool alone, never a whole PATH folder
             files={sample.name: sample.text()},
             dockerfile=f"COPY {sample.name} {sample_path}\n",
             test_files={f"cli_data/{d.name}": d.text() for d in hidden},

@@ -1053,5 +1053,6 @@ class SpecAlgorithm(TemplateFamily):
             solution=solution,
             checker=self.asset("check.py"),
             expected={"tool": tool, "problem": problem, "groups": groups},
+            result_paths=["/app", tool],  # the tool alone, never a whole PATH folder
             tags=["algorithms", "cli", problem, "spec-implementation"],
         )

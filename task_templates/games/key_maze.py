@@ -118,6 +118,7 @@ def _path(
 @register
 class KeyMaze(TemplateFamily):
     name = "key-maze"
+    result_paths = ("/var/lib/maze",)
     domain = Domain.GAMES
     description = (
         "Escape a locked-door maze through the `maze` game, collecting keys, within a step budget."

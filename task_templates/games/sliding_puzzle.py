@@ -56,6 +56,7 @@ def _scramble(rng: random.Random, size: int, length: int) -> list[list[int]]:
 @register
 class SlidingPuzzle(TemplateFamily):
     name = "sliding-puzzle"
+    result_paths = ("/var/lib/slide",)
     domain = Domain.GAMES
     description = "Drive the `slide` tile-puzzle game to the solved board within a move limit."
     idempotent = True

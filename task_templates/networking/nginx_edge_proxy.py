@@ -543,6 +543,7 @@ def _probes(d: Drawn) -> list[str]:
 @register
 class NginxEdgeProxy(TemplateFamily):
     name = "nginx-edge-proxy"
+    result_paths = ("/srv", "/opt", "/app", "/var/www")  # the site folder is drawn per seed
     domain = Domain.NETWORKING
     description = (
         "Write an nginx config that runs unprivileged on loopback: static root, prefix "

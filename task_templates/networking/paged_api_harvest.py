@@ -183,6 +183,7 @@ def _config(rng, level, resource, prefix, rows, customers) -> tuple[dict, dict]:
 @register
 class PagedApiHarvest(TemplateFamily):
     name = "paged-api-harvest"
+    result_paths = ("/app", "/opt/harvest")  # the work folder is drawn per seed
     domain = Domain.NETWORKING
     description = (
         "Write a robust client for a local paginated JSON API (token auth, 429 Retry-After, "

@@ -584,6 +584,7 @@ def _instruction(rng: random.Random, drawn: Drawn) -> str:
 @register
 class SubnetInventory(TemplateFamily):
     name = "subnet-inventory"
+    result_paths = ("/app", "/srv/addressing", "/opt/inventory")  # the folder is drawn per seed
     domain = Domain.NETWORKING
     description = (
         "Reconcile a host inventory with a subnet plan: longest-prefix assignment, "

@@ -581,6 +581,7 @@ def _hard_sessions(rng: random.Random, spec: Spec, keys: list[str]):
 @register
 class TcpKvServer(TemplateFamily):
     name = "tcp-kv-server"
+    result_paths = ("/app", "/opt", "/srv")  # the service folder is drawn per seed
     domain = Domain.NETWORKING
     description = (
         "Implement a line-protocol key-value server over TCP (errors, pipelining, concurrent "

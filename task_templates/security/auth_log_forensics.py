@@ -677,6 +677,7 @@ def _expected(
 @register
 class AuthLogForensics(TemplateFamily):
     name = "auth-log-forensics"
+    result_paths = ("/app", "/root/ir-report")  # the report folder is drawn per seed
     domain = Domain.SECURITY
     description = (
         "Find SSH brute-force sources in rotated syslog auth logs with a sliding-window rule, "

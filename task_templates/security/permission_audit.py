@@ -635,6 +635,7 @@ def _instruction(rng: random.Random, d: Drawn) -> str:
 @register
 class PermissionSudoersAudit(TemplateFamily):
     name = "permission-sudoers-audit"
+    result_paths = ()  # modes, owners and setuid bits across the filesystem
     domain = Domain.SECURITY
     description = (
         "Audit file modes, setuid binaries, private keys and sudoers rules; write an exact "

@@ -551,6 +551,7 @@ def _instruction(rng: random.Random, d: Drawn, opening: str, extra_rules: list[s
 @register
 class X509PkiIssuance(TemplateFamily):
     name = "x509-pki-issuance"
+    result_paths = ("/app", "/srv", "/opt", "/etc/ssl/private-ca", "/etc/pki")  # drawn per seed
     domain = Domain.SECURITY
     description = (
         "Create or operate a private X.509 CA with openssl: issue certificates to an exact "

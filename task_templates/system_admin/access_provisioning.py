@@ -734,6 +734,7 @@ def _expected(drawn: Drawn, spec_text: str) -> dict:
 @register
 class AccessProvisioning(TemplateFamily):
     name = "team-access-provisioning"
+    result_paths = ()  # users, groups, homes and sudo rights
     domain = Domain.SYSTEM_ADMIN
     description = (
         "Apply an access-request spec: users, groups, setgid shared dirs with default ACLs, "

@@ -638,6 +638,7 @@ def _expected(d: Drawn) -> dict:
 @register
 class CronBackup(TemplateFamily):
     name = "cron-backup-schedule"
+    result_paths = ()  # crontabs and the cron daemon: live system state
     domain = Domain.SYSTEM_ADMIN
     description = (
         "Write a tar.gz backup script with exclusions and retention, and install its cron jobs "

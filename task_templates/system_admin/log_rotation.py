@@ -513,6 +513,7 @@ def _expected(d: Drawn, files, families, rows, pol: Policy, stale) -> dict:
 @register
 class LogRotation(TemplateFamily):
     name = "log-rotation-report"
+    result_paths = ("/app", "/etc/logrotate.d", "/root/reports", "/srv/reports", "/var/reports")
     domain = Domain.SYSTEM_ADMIN
     description = (
         "Count errors per hour and code across live and rotated (gzip) logs into an exact CSV, "

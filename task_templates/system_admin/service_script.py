@@ -132,6 +132,7 @@ def _sha(text: str) -> str:
 @register
 class ServiceScript(TemplateFamily):
     name = "init-script-repair"
+    result_paths = ()  # an init script run against live services
     domain = Domain.SYSTEM_ADMIN
     description = (
         "Fix a SysV init script with planted bugs so the shipped daemon starts, stops, "

@@ -19,6 +19,7 @@ from harbor.mappers.terminal_bench import TerminalBenchTaskConfig
 from harbor.models.dataset.manifest import DatasetManifest
 from harbor.models.job.config import JobConfig
 from harbor.models.registry import Registry
+from harbor.models.task.config import TaskConfig, VerifierEnvironmentMode
 from harbor.publisher.packager import Packager
 
 from litecoder_harbor.gen.templates import iter_template_drafts
@@ -275,6 +276,42 @@ def test_tb1_export_refuses_what_tb1_cannot_hold_in_one_line(tasks, tmp_path):
 
     inside = run_cli("export", "tb1", "--tasks", str(tasks), "--out", str(tasks / "tb1"))
     assert inside.returncode == 2 and "is inside --tasks" in inside.stderr
+
+
+def test_tb1_export_grades_a_separately_graded_task_in_the_agents_container(tasks, tmp_path):
+    """Template tasks are graded in Harbor's separate verifier on their artifacts; TB1 has one
+    container, where those files already are, so the export keeps the verifier unchanged."""
+    task = sorted(tasks.iterdir())[0]
+    config = TaskConfig.model_validate_toml((task / "task.toml").read_text())
+    assert config.verifier.environment_mode == VerifierEnvironmentMode.SEPARATE
+    assert config.artifacts
+    out = tmp_path / "tb1"
+    proc = run_cli("export", "tb1", "--tasks", str(tasks), "--out", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert (out / task.name / "tests" / "harbor-test.sh").read_text() == (
+        task / "tests" / "test.sh"
+    ).read_text()
+
+
+@pytest.mark.parametrize(
+    ("verifier", "field"),
+    [
+        ('environment = { docker_image = "grader:1" }', "verifier.environment"),
+        ('collect = [{ command = "crontab -l > /app/crontab" }]', "verifier.collect"),
+    ],
+)
+def test_tb1_export_refuses_a_separate_verifier_it_cannot_stand_in_for(
+    tasks, tmp_path, verifier, field
+):
+    task = sorted(tasks.iterdir())[1]
+    toml = task / "task.toml"
+    toml.write_text(toml.read_text().replace("collect = []", verifier, 1))
+    assert TaskConfig.model_validate_toml(toml.read_text())  # a task Harbor accepts
+    out = tmp_path / "tb1"
+    proc = run_cli("export", "tb1", "--tasks", str(tasks), "--out", str(out))
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1, proc.stderr
+    assert f"{task.name}/task.toml: {field}:" in proc.stderr
+    assert not out.exists() or not any(out.iterdir())
 
 
 # --- the adapter --------------------------------------------------------------------------

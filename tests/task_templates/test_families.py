@@ -3,7 +3,9 @@
 Fast checks run on the host without executing anything generated: determinism, variety, the
 task directory Harbor loads, checker and solution syntax. The Docker check generates one
 instance per family (difficulty rotating so every level is exercised) and runs all of them as
-one Harbor validation job: the oracle must score 1 and nop 0.
+one Harbor validation job with the full attack battery: the oracle must score 1, nop 0 and
+every attack 0 — except that `shim-binaries` beats the families graded in the agent's own
+container (their result is live system state), which is the known price of that mode.
 """
 
 import json
@@ -12,13 +14,15 @@ import subprocess
 from collections import Counter
 
 import pytest
+from harbor.models.task.config import VerifierEnvironmentMode
 
 from litecoder_harbor.gen import generate_drafts
 from litecoder_harbor.gen.templates import load_families
 from litecoder_harbor.shell_commands import real_commands_in
 from litecoder_harbor.tasks.conventions import Difficulty, Domain, dockerfile_prefix
 from litecoder_harbor.tasks.writer import write_tasks
-from litecoder_harbor.validate import Verdict, validate_tasks
+from litecoder_harbor.validate import GradingMode, Verdict, validate_tasks
+from litecoder_harbor.validate.static.config import grader_tools_in_artifacts
 
 FAMILIES = sorted(load_families())
 LEVELS = list(Difficulty)
@@ -65,6 +69,11 @@ def test_family_contract(family, tmp_path):
         meta = draft.config.metadata["litecoder"]
         assert (meta["family"], meta["domain"]) == (family, cls.domain.value)
 
+    for draft in drafts:
+        separate = draft.config.verifier.environment_mode == VerifierEnvironmentMode.SEPARATE
+        assert separate == bool(draft.config.artifacts) == bool(cls.result_paths)
+        assert grader_tools_in_artifacts(draft.config) == []
+
     results = write_tasks(drafts, tmp_path)  # staged and loaded by Harbor's Task()
     assert all(r.status == "written" for r in results)
 
@@ -107,6 +116,11 @@ def family_validation(tmp_path_factory, docker_ready):
 @pytest.mark.parametrize("family", FAMILIES)
 def test_family_instance_is_sound(family, family_validation):
     task = family_validation[family]
+    if task.grading == GradingMode.SHARED:
+        assert (task.verdict, task.winning_attacks) == (Verdict.TAMPERABLE, ["shim-binaries"]), (
+            f"{task.task}: {task.verdict}: {task.reason}"
+        )
+        return
     assert task.verdict == Verdict.SOUND, (
         f"{task.task}: {task.verdict}: {task.reason} "
         f"(trials: {[(p.probe, p.reward, str(p.trial_dir)) for p in task.probes if not p.passed]})"

@@ -1,7 +1,9 @@
 """The validation engine on tasks made to fail in one known way each.
 
 Gameable tasks are written through our own writer, so test.sh carries the full anti-tampering
-preamble and only the weak check remains: the engine must name the attack that beats it.
+preamble and only the weak check remains: the engine must name the attack that beats it. They
+are graded in a separate clean container, except `shared`, whose sound check the
+shim-binaries attack beats because it runs among the agent's binaries.
 Tampering fixtures are hand-written test.sh files of the kind found in public datasets. One
 engine run (one Harbor job) judges them all.
 """
@@ -10,11 +12,11 @@ from pathlib import Path
 
 import pytest
 from conftest import run_cli
-from harbor.models.task.config import PackageInfo, TaskConfig
+from harbor.models.task.config import PackageInfo, TaskConfig, VerifierConfig
 
 from litecoder_harbor.tasks.model import TaskDraft, TaskFile
 from litecoder_harbor.tasks.writer import write_tasks
-from litecoder_harbor.validate import ValidationReport, Verdict, validate_tasks
+from litecoder_harbor.validate import GradingMode, ValidationReport, Verdict, validate_tasks
 from litecoder_harbor.validate.attacks import ATTACKS, first_half, read_instruction
 from litecoder_harbor.validate.static import check_instruction_paths
 
@@ -27,8 +29,15 @@ EXACT = '[ "$(cat /app/out/sum.txt)" = 42 ]'
 
 
 def task(
-    name: str, instruction: str, solution: str, check: str, extra: dict[str, str] | None = None
+    name: str,
+    instruction: str,
+    solution: str,
+    check: str,
+    extra: dict[str, str] | None = None,
+    result_paths: tuple[str, ...] = ("/app",),
 ) -> TaskDraft:
+    """Graded like the template families: in a separate clean container given `result_paths`
+    (none: in the agent's container)."""
     files = {"numbers.txt": "17\n5\n20\n", **(extra or {})}
     copies = "".join(f"COPY {f} /app/{f}\n" for f in files)
     return TaskDraft(
@@ -42,7 +51,11 @@ def task(
         },
         solution=solution,
         test_command=check,
-        config=TaskConfig(task=PackageInfo(name=f"fixtures/{name}")),
+        config=TaskConfig(
+            task=PackageInfo(name=f"fixtures/{name}"),
+            verifier=VerifierConfig(environment_mode="separate" if result_paths else None),
+            artifacts=list(result_paths),
+        ),
     )
 
 
@@ -109,6 +122,11 @@ DRAFTS = {  # name -> (draft, the verdict, the attack that must be among the win
     "unsolvable": (task("unsolvable", SUM, "echo 'no idea'\n", EXACT), Verdict.UNSOLVABLE, None),
     "trivial": (task("trivial", SUM, SUM_SOLVE, "true"), Verdict.TRIVIAL, None),
     "sound": (task("sound", SUM, SUM_SOLVE, EXACT), Verdict.SOUND, None),
+    "shared": (
+        task("shared", SUM, SUM_SOLVE, EXACT, result_paths=()),
+        Verdict.TAMPERABLE,
+        "shim-binaries",
+    ),
 }
 HANDMADE = {  # fixture dir -> (verdict, attack among the winners)
     "tampering/reward-preseed": (Verdict.TAMPERABLE, "reward-preseed"),
@@ -149,6 +167,9 @@ def test_engine_names_what_is_wrong(report, name, verdict, attack):
         assert any(f.rule == "copy-source-missing" for f in result.static)
     if verdict is Verdict.SOUND:
         assert result.passed and len(result.probes) == 2 + len(ATTACKS)
+    if name in DRAFTS:  # the report says where each task was graded and what attacked it
+        assert result.grading == (GradingMode.SHARED if name == "shared" else GradingMode.SEPARATE)
+        assert result.attacks_ran == sorted(ATTACKS)
 
 
 @pytest.mark.docker

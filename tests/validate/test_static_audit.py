@@ -158,6 +158,25 @@ def test_task_toml_findings_name_the_field(tmp_path, toml, rule, message):
         assert found[rule] == [message]
 
 
+SEPARATE = '[verifier]\nenvironment_mode = "separate"\n'
+
+
+@pytest.mark.parametrize(
+    ("toml", "flagged"),
+    [
+        (f'artifacts = ["/app", "/usr/local/bin"]\n{SEPARATE}', ["/usr/local/bin"]),
+        (f'artifacts = ["/usr/", {{ source = "/etc/ld.so.preload" }}]\n{SEPARATE}',
+         ["/usr/", "/etc/ld.so.preload"]),
+        (f'artifacts = ["/"]\n{SEPARATE}', ["/"]),
+        (f'artifacts = ["/app", "/usr/local/bin/csvpick", "/etc/logrotate.d"]\n{SEPARATE}', []),
+        ('artifacts = ["/usr/local/bin"]\n', []),  # shared: the grader trusts the container anyway
+    ],
+)  # fmt: skip
+def test_a_separate_verifier_is_never_handed_the_graders_tools(tmp_path, toml, flagged):
+    found = rules(make_task(tmp_path, toml=toml)).get("artifact-on-path", [])
+    assert [m.split("'")[1] for m in found] == flagged, found
+
+
 def test_legacy_and_free_form_keys_are_known(tmp_path):
     toml = (
         'version = "1.0"\n[metadata]\nanything = 1\n[environment]\nmemory = "2G"\n'

@@ -33,7 +33,7 @@ from litecoder_harbor.gen.pipeline.sampling import SampledTask
 from litecoder_harbor.gen.pipeline.workdir import TaskHandle
 from litecoder_harbor.gen.spec import DomainSpec, Stage
 from litecoder_harbor.llm.client import LLMClient, LLMReplyError, Reply
-from litecoder_harbor.tasks.conventions import dockerfile_prefix
+from litecoder_harbor.tasks.conventions import dockerfile_prefix, grade_separately, result_folders
 from litecoder_harbor.tasks.model import TaskDraft, TaskFile
 from litecoder_harbor.validate import ATTACKS, Verdict, read_instruction
 
@@ -302,6 +302,9 @@ def skeleton(ctx: StageContext, instruction: str) -> TaskDraft:
     )
     draft.config.task = PackageInfo(name=f"litecoder/{draft.name}")
     draft.config.metadata["tags"] = [slot.domain.value, slot.subtopic]  # the model's join them
+    # graded apart from the agent's binaries, on the work dir (inputs live under /app) and the
+    # folders of the paths the instruction names: the outputs are among them
+    grade_separately(draft.config, ["/app", *result_folders(read_instruction(instruction).paths)])
     return _litecoder(
         draft,
         backend="llm",

@@ -9,11 +9,13 @@ import types
 import typing
 from pathlib import Path
 
-from harbor.models.task.config import EnvironmentConfig, TaskConfig
+from harbor.models.task.config import EnvironmentConfig, TaskConfig, VerifierEnvironmentMode
 from harbor.models.task.paths import TaskPaths
 from harbor.models.task.task import Task
+from harbor.models.task.verifier_mode import resolve_task_verifier_mode
 from pydantic import BaseModel, ValidationError
 
+from litecoder_harbor.tasks.conventions import covers_grader_tools
 from litecoder_harbor.validate.static.findings import Finding, finding
 
 # Keys Harbor still accepts and renames before validation (its `mode="before"` validators).
@@ -70,7 +72,24 @@ def check_config(task_dir: Path) -> list[Finding]:
         )
     for missing, message in missing_solutions(task_dir, config):
         findings.append(finding("no-solution", missing, message))
+    for source in grader_tools_in_artifacts(config):
+        findings.append(
+            finding(
+                "artifact-on-path",
+                "task.toml",
+                f"artifacts: {source!r} would replace the separate verifier's own tools with the"
+                " agent's (declare the result files, e.g. /usr/local/bin/<tool>)",
+            )
+        )
     return findings
+
+
+def grader_tools_in_artifacts(config: TaskConfig) -> list[str]:
+    """Artifact sources of a separately graded task that are, or contain, the grader's tools."""
+    if resolve_task_verifier_mode(config) != VerifierEnvironmentMode.SEPARATE:
+        return []
+    sources = [a if isinstance(a, str) else a.source for a in config.artifacts]
+    return [source for source in sources if covers_grader_tools(source)]
 
 
 def missing_solutions(task_dir: Path, config: TaskConfig) -> list[tuple[str, str]]:

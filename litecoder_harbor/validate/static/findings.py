@@ -60,6 +60,10 @@ RULES = {
         Severity.WARNING,
         "a symbolic link under tests/ or environment/ points at nothing",
     ),
+    "artifact-on-path": (
+        Severity.ERROR,
+        "a separate verifier must not be handed the grader's own tools (PATH folders, the loader)",
+    ),
     "rule-crashed": (
         Severity.ERROR,
         "a static check raised on this task: the audit could not judge it",

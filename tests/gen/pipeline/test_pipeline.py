@@ -323,7 +323,10 @@ def test_happy_path_task_runs_in_harbor(tmp_path, setup, docker_ready):
 
     import tomllib
 
-    meta = tomllib.loads((task / "task.toml").read_text())["metadata"]
+    toml = tomllib.loads((task / "task.toml").read_text())
+    # graded in a clean container on /app, so the shim-binaries attack cannot win
+    assert (toml["verifier"]["environment_mode"], toml["artifacts"]) == ("separate", ["/app"])
+    meta = toml["metadata"]
     assert meta["difficulty"] == "easy"
     assert meta["tags"] == ["awk", "games", "scoreboard", "scoreboards"]
     assert meta["litecoder"]["models"]["judge"] == "stub-model"
