@@ -8,6 +8,7 @@ import json
 import shutil
 
 import pytest
+from harbor.models.task.config import TaskConfig, VerifierEnvironmentMode
 from harbor.models.trial.result import TrialResult
 
 from litecoder_harbor.errors import LitecoderError
@@ -63,9 +64,13 @@ def test_gaming_agents_score_zero(sample_task, tmp_path):
 
 
 def test_the_same_agents_beat_a_naive_verifier(sample_task, tmp_path):
-    """Proves the attacks are real: without the generated preamble every one of them wins."""
+    """Proves the attacks are real: without the generated preamble, grading in the agent's own
+    container, every one of them wins."""
     naive = tmp_path / "naive" / sample_task.name
     shutil.copytree(sample_task, naive)
+    config = TaskConfig.model_validate_toml((naive / "task.toml").read_text())
+    config.verifier.environment_mode = VerifierEnvironmentMode.SHARED
+    (naive / "task.toml").write_text(config.model_dump_toml())
     (naive / "tests" / "test.sh").write_text(
         "#!/bin/bash\n"
         "if python3 /tests/check.py; then echo 1 > /logs/verifier/reward.txt;"
