@@ -64,7 +64,7 @@ merge stopped on a conflict in greeting.txt. Finish the merge: /app/repo/greetin
 main's line followed by feature's line (`hello from main`, then `hello from feature`), committed
 as a merge commit whose parents are the heads of main and feature.
 The greeter service is half configured: in /etc/greeter/greeter.conf set `port = 8080` and
-`enabled = true`, keep its other settings, and leave the file owned by user greeter.
+`enabled = true`, and keep its other settings.
 ```
 """
 BRIEF = """\
@@ -106,7 +106,6 @@ sed -i -e 's/^port =.*/port = 8080/' -e 's/^enabled = .*/enabled = true/' /etc/g
 VERIFIER = """\
 ```python path=tests/check.py
 import os
-import pwd
 import subprocess
 import sys
 sys.path.append("/tests")
@@ -129,7 +128,6 @@ checks.run("merge finished", lambda: not os.path.exists("/app/repo/.git/MERGE_HE
 checks.run("merge commit", parents)
 checks.run("greeting", lambda: read_text("/app/repo/greeting.txt") == "hello from main\\nhello from feature\\n")
 checks.run("config", config)
-checks.run("owner", lambda: pwd.getpwuid(os.stat("/etc/greeter/greeter.conf").st_uid).pw_name == "greeter")
 checks.finish()
 ```
 """
@@ -418,5 +416,9 @@ def test_task_from_prepared_state_is_proven_and_not_prepared_twice(prepared_run)
     assert counts["solution"] == killed["solution"] + 1
     import tomllib
 
-    meta = tomllib.loads((tmp / "out" / SLOT / "task.toml").read_text())["metadata"]
+    config = tomllib.loads((tmp / "out" / SLOT / "task.toml").read_text())
+    # graded apart from the agent's binaries, handed the work dir and the named config's folder
+    assert config["verifier"]["environment_mode"] == "separate"
+    assert sorted(config["artifacts"]) == ["/app", "/etc/greeter"]
+    meta = config["metadata"]
     assert meta["litecoder"]["prepared"]["round"] == 1
