@@ -3,9 +3,10 @@
 Fast checks run on the host without executing anything generated: determinism, variety, the
 task directory Harbor loads, checker and solution syntax. The Docker check generates one
 instance per family (difficulty rotating so every level is exercised) and runs all of them as
-one Harbor validation job with the full attack battery: the oracle must score 1, nop 0 and
-every attack 0 — except that `shim-binaries` beats the families graded in the agent's own
-container (their result is live system state), which is the known price of that mode.
+Harbor validation jobs, one per grading mode, with the attack battery (the tampering probes a
+separate verifier defeats by construction run only on the shared families): the oracle must
+score 1, nop 0 and every attack 0 — except that `shim-binaries` beats the families graded in
+the agent's own container (their result is live system state), the known price of that mode.
 """
 
 import json
@@ -21,7 +22,7 @@ from litecoder_harbor.gen.templates import load_families
 from litecoder_harbor.shell_commands import real_commands_in
 from litecoder_harbor.tasks.conventions import Difficulty, Domain, dockerfile_prefix
 from litecoder_harbor.tasks.writer import write_tasks
-from litecoder_harbor.validate import GradingMode, Verdict, validate_tasks
+from litecoder_harbor.validate import ATTACKS, GradingMode, Verdict, validate_tasks
 from litecoder_harbor.validate.static.config import grader_tools_in_artifacts
 
 FAMILIES = sorted(load_families())
@@ -107,8 +108,22 @@ def family_validation(tmp_path_factory, docker_ready):
         for i, name in enumerate(FAMILIES)
     ]
     write_tasks(drafts, out)
-    report = validate_tasks([out / d.name for d in drafts], jobs_dir=out / "jobs", n_concurrent=8)
-    by_name = {task.task: task for task in report.tasks}
+    separate = [d for d in drafts if d.config.artifacts]
+    shared = [d for d in drafts if not d.config.artifacts]
+    # A separate verifier is a fresh container of the clean image that gets only the artifacts:
+    # the agent's processes, reward files and planted /tests never reach it (test_engine.py
+    # proves that mechanism), so those three tampering probes are spent only where they can win.
+    by_construction = {"reward-preseed", "reward-daemon", "plant-tests"}
+    runs = [
+        (separate, [name for name in ATTACKS if name not in by_construction]),
+        (shared, list(ATTACKS)),
+    ]
+    by_name = {}
+    for group, attacks in runs:
+        report = validate_tasks(
+            [out / d.name for d in group], jobs_dir=out / "jobs", attacks=attacks, n_concurrent=8
+        )
+        by_name |= {task.task: task for task in report.tasks}
     return {d.config.metadata["litecoder"]["family"]: by_name[d.name] for d in drafts}
 
 
