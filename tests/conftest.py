@@ -42,7 +42,9 @@ def bare_task(folder: Path, name: str = "bare", reward: int = 0) -> Path:
     gives `reward` whatever the agent did; returns the folder holding it."""
     task = folder / name
     (task / "environment").mkdir(parents=True)
-    (task / "environment" / "Dockerfile").write_text("FROM debian:bookworm-slim\nWORKDIR /app\n")
+    (task / "environment" / "Dockerfile").write_text(  # SIGKILL: see dockerfile_prefix
+        "FROM debian:bookworm-slim\nWORKDIR /app\nSTOPSIGNAL SIGKILL\n"
+    )
     (task / "task.toml").write_text("[agent]\ntimeout_sec = 60\n")
     (task / "instruction.md").write_text("Nothing to do here.\n")
     (task / "tests").mkdir()
