@@ -111,9 +111,10 @@ def family_validation(tmp_path_factory, docker_ready):
     separate = [d for d in drafts if d.config.artifacts]
     shared = [d for d in drafts if not d.config.artifacts]
     # A separate verifier is a fresh container of the clean image that gets only the artifacts:
-    # the agent's processes, reward files and planted /tests never reach it (test_engine.py
-    # proves that mechanism), so those three tampering probes are spent only where they can win.
-    by_construction = {"reward-preseed", "reward-daemon", "plant-tests"}
+    # the agent's processes, reward files, planted /tests and shimmed binaries never reach it
+    # (test_engine.py proves that mechanism; test_family_contract checks, per family, that no
+    # artifact lands on the grader's PATH), so those tampering probes run only where they can win.
+    by_construction = {"reward-preseed", "reward-daemon", "plant-tests", "shim-binaries"}
     runs = [
         (separate, [name for name in ATTACKS if name not in by_construction]),
         (shared, list(ATTACKS)),
