@@ -22,7 +22,13 @@ from litecoder_harbor.gen.templates import load_families
 from litecoder_harbor.shell_commands import real_commands_in
 from litecoder_harbor.tasks.conventions import Difficulty, Domain, dockerfile_prefix
 from litecoder_harbor.tasks.writer import write_tasks
-from litecoder_harbor.validate import ATTACKS, GradingMode, Verdict, validate_tasks
+from litecoder_harbor.validate import (
+    ATTACKS,
+    AttackKind,
+    GradingMode,
+    Verdict,
+    validate_tasks,
+)
 from litecoder_harbor.validate.static.config import grader_tools_in_artifacts
 
 FAMILIES = sorted(load_families())
@@ -113,12 +119,9 @@ def family_validation(tmp_path_factory, docker_ready):
     # A separate verifier is a fresh container of the clean image that gets only the artifacts:
     # the agent's processes, reward files, planted /tests and shimmed binaries never reach it
     # (test_engine.py proves that mechanism; test_family_contract checks, per family, that no
-    # artifact lands on the grader's PATH), so those tampering probes run only where they can win.
-    by_construction = {"reward-preseed", "reward-daemon", "plant-tests", "shim-binaries"}
-    runs = [
-        (separate, [name for name in ATTACKS if name not in by_construction]),
-        (shared, list(ATTACKS)),
-    ]
+    # artifact lands on the grader's PATH), so tampering probes run only where they can win.
+    gaming = [name for name, attack in ATTACKS.items() if attack.kind == AttackKind.GAMING]
+    runs = [(separate, gaming), (shared, list(ATTACKS))]
     by_name = {}
     for group, attacks in runs:
         report = validate_tasks(
